@@ -1,0 +1,1 @@
+//! boot (to be written).

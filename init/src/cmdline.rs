@@ -1,0 +1,1 @@
+//! cmdline (to be written).

@@ -1,0 +1,1 @@
+//! fstype (to be written).

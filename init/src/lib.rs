@@ -1,0 +1,14 @@
+//! rroot-init: what bringing a machine up means. The `init` applet drives it; applets such as
+//! `mount`, `modprobe` and `dhclient` reuse the same functions.
+
+pub mod boot;
+pub mod cmdline;
+pub mod console;
+pub mod fstype;
+pub mod log;
+pub mod mountopt;
+pub mod mounts;
+pub mod netlink;
+pub mod reap;
+pub mod shutdown;
+pub mod sys;

@@ -1,0 +1,1 @@
+//! mountopt (to be written).
