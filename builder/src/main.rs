@@ -3,6 +3,7 @@
 
 mod disk;
 mod initramfs;
+mod modules;
 mod vm;
 
 use clap::{Parser, Subcommand};

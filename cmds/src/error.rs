@@ -73,6 +73,12 @@ mod tests {
     #[test]
     fn usage_error_exits_2() {
         let f: Failure = UsageError("bad".into()).into();
-        assert_eq!(f, Failure { message: "bad".into(), code: 2 });
+        assert_eq!(
+            f,
+            Failure {
+                message: "bad".into(),
+                code: 2
+            }
+        );
     }
 }

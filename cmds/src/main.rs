@@ -6,17 +6,26 @@
 mod applets;
 mod chroot;
 mod coreutils;
+mod dhclient;
 mod dmesg;
 mod error;
 mod hostname;
 mod init;
+mod insmod;
+mod ip;
 mod kill;
+mod lsmod;
+mod modinfo;
+mod modprobe;
 mod mount;
+mod ping;
 mod power;
 mod ps;
+mod rmmod;
 mod sh;
 mod truth;
 mod umount;
+mod wget;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;

@@ -7,6 +7,7 @@ pub mod console;
 pub mod fstype;
 pub mod log;
 pub mod mountopt;
+pub mod modules;
 pub mod mounts;
 pub mod netlink;
 pub mod reap;

@@ -1,0 +1,11 @@
+//! `lsmod` (placeholder until implemented).
+
+use std::ffi::OsString;
+
+use crate::error::AppletResult;
+
+pub const USAGE: &str = "usage: lsmod\n";
+
+pub fn run(_args: Vec<OsString>) -> AppletResult {
+    Err(crate::error::UsageError("not implemented yet".into()).into())
+}

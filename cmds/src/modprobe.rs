@@ -1,0 +1,11 @@
+//! `modprobe` (placeholder until implemented).
+
+use std::ffi::OsString;
+
+use crate::error::AppletResult;
+
+pub const USAGE: &str = "usage: modprobe\n";
+
+pub fn run(_args: Vec<OsString>) -> AppletResult {
+    Err(crate::error::UsageError("not implemented yet".into()).into())
+}
