@@ -33,7 +33,8 @@ use std::path::Path;
 
 use applets::{Help, APPLETS};
 
-const RBOX_USAGE: &str = "usage: rbox APPLET [ARGS...]\n       rbox --list\n";
+const RBOX_USAGE: &str =
+    "usage: rbox APPLET [ARGS...]\n       rbox --list\n       rbox --list-sbin\n";
 
 fn main() {
     restore_sigpipe();
@@ -75,6 +76,13 @@ fn dispatch(mut args: Vec<OsString>) -> i32 {
             }
             Some("--list") => {
                 for a in APPLETS {
+                    println!("{}", a.name);
+                }
+                return 0;
+            }
+            // For the builder: which applets are also linked under /sbin.
+            Some("--list-sbin") => {
+                for a in APPLETS.iter().filter(|a| a.sbin) {
                     println!("{}", a.name);
                 }
                 return 0;
