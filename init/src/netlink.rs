@@ -1,1 +1,961 @@
-//! netlink (to be written).
+//! rtnetlink, synchronously: list and configure links, addresses and routes, and wait for a link's
+//! carrier through RTNLGRP_LINK events (rtnetlink(7), netlink(7)). Messages are built and parsed with
+//! netlink-packet-route; the socket is netlink-sys's plain blocking one (no async runtime in rbox).
+//!
+//! `Rtnl` is the real connection. Code that configures the network through a plan (DHCP lease,
+//! static `ip=`) goes through the `NetConfig` trait so tests can use `RecordingNet` instead.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
+    NLM_F_REQUEST,
+};
+use netlink_packet_route::address::{AddressAttribute, AddressMessage, AddressScope};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkLayerType, LinkMessage, State};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+
+/// Interface flags as in `<net/if.h>` (the kernel's `IFF_*`).
+pub const IFF_UP: u32 = 1 << 0;
+pub const IFF_BROADCAST: u32 = 1 << 1;
+pub const IFF_LOOPBACK: u32 = 1 << 3;
+pub const IFF_POINTOPOINT: u32 = 1 << 4;
+pub const IFF_RUNNING: u32 = 1 << 6;
+pub const IFF_NOARP: u32 = 1 << 7;
+pub const IFF_PROMISC: u32 = 1 << 8;
+pub const IFF_ALLMULTI: u32 = 1 << 9;
+pub const IFF_MULTICAST: u32 = 1 << 12;
+pub const IFF_LOWER_UP: u32 = 1 << 16;
+pub const IFF_DORMANT: u32 = 1 << 17;
+
+/// Route protocols (`RTPROT_*`) and scopes (`RT_SCOPE_*`) from `<linux/rtnetlink.h>`.
+pub const RTPROT_KERNEL: u8 = 2;
+pub const RTPROT_BOOT: u8 = 3;
+pub const RTPROT_STATIC: u8 = 4;
+pub const RTPROT_DHCP: u8 = 16;
+pub const RT_SCOPE_UNIVERSE: u8 = 0;
+pub const RT_SCOPE_LINK: u8 = 253;
+pub const RT_SCOPE_HOST: u8 = 254;
+pub const RT_TABLE_MAIN: u32 = 254;
+pub const RT_TABLE_LOCAL: u32 = 255;
+/// Route types (`RTN_*`).
+pub const RTN_UNICAST: u8 = 1;
+pub const RTN_LOCAL: u8 = 2;
+pub const RTN_BROADCAST: u8 = 3;
+
+/// Netlink failures; each message is `subject: reason`.
+#[derive(Debug, thiserror::Error)]
+pub enum NetlinkError {
+    #[error("netlink socket: {}", reason(.0))]
+    Open(#[source] io::Error),
+    #[error("netlink: {}", reason(.0))]
+    Io(#[source] io::Error),
+    #[error("netlink: malformed message: {0}")]
+    Decode(String),
+    #[error("{what}: {}", reason(.source))]
+    Kernel { what: String, source: io::Error },
+    #[error("{0}: no such device")]
+    NoSuchDevice(String),
+    #[error("{name}: no carrier after {} s", .waited.as_secs_f32())]
+    LinkTimeout { name: String, waited: Duration },
+}
+
+/// The text of an `io::Error` without the "(os error N)" suffix.
+pub fn reason(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
+        None => e.to_string(),
+    }
+}
+
+/// What kind of device a link is, from its ARPHRD type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Loopback,
+    Ether,
+    Other(u16),
+}
+
+/// RFC 2863 operational state (IFLA_OPERSTATE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperState {
+    Unknown,
+    NotPresent,
+    Down,
+    LowerLayerDown,
+    Testing,
+    Dormant,
+    Up,
+}
+
+impl OperState {
+    /// The word iproute2 prints after `state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperState::Unknown => "UNKNOWN",
+            OperState::NotPresent => "NOTPRESENT",
+            OperState::Down => "DOWN",
+            OperState::LowerLayerDown => "LOWERLAYERDOWN",
+            OperState::Testing => "TESTING",
+            OperState::Dormant => "DORMANT",
+            OperState::Up => "UP",
+        }
+    }
+}
+
+/// A network interface as `ip link` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub index: u32,
+    pub name: String,
+    /// `IFF_*` bits.
+    pub flags: u32,
+    pub mtu: u32,
+    pub mac: Option<Vec<u8>>,
+    pub broadcast: Option<Vec<u8>>,
+    pub operstate: OperState,
+    pub kind: LinkKind,
+    pub qdisc: Option<String>,
+    pub txqlen: Option<u32>,
+}
+
+impl Link {
+    pub fn is_up(&self) -> bool {
+        self.flags & IFF_UP != 0
+    }
+
+    /// Carrier present: the kernel sets IFF_LOWER_UP when the lower layer (cable, veth peer) is up.
+    pub fn has_carrier(&self) -> bool {
+        self.flags & IFF_LOWER_UP != 0
+    }
+}
+
+/// An interface address as `ip addr` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfAddr {
+    pub index: u32,
+    pub addr: IpAddr,
+    pub prefix: u8,
+    pub broadcast: Option<Ipv4Addr>,
+    /// `RT_SCOPE_*`.
+    pub scope: u8,
+    pub label: Option<String>,
+}
+
+impl IfAddr {
+    /// An address to add: scope host for loopback addresses, global otherwise; the IPv4 broadcast
+    /// is derived from the prefix unless given.
+    pub fn new(index: u32, addr: IpAddr, prefix: u8) -> IfAddr {
+        let scope = if addr.is_loopback() {
+            RT_SCOPE_HOST
+        } else {
+            RT_SCOPE_UNIVERSE
+        };
+        let broadcast = match addr {
+            IpAddr::V4(v4) if prefix < 31 => Some(ipv4_broadcast(v4, prefix)),
+            _ => None,
+        };
+        IfAddr {
+            index,
+            addr,
+            prefix,
+            broadcast,
+            scope,
+            label: None,
+        }
+    }
+}
+
+/// The broadcast address of `addr/prefix`.
+pub fn ipv4_broadcast(addr: Ipv4Addr, prefix: u8) -> Ipv4Addr {
+    let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+    Ipv4Addr::from(u32::from(addr) | host_bits)
+}
+
+/// The netmask of a prefix length (`24` → 255.255.255.0).
+pub fn ipv4_netmask(prefix: u8) -> Ipv4Addr {
+    let mask = u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0);
+    Ipv4Addr::from(mask)
+}
+
+/// A routing table entry as `ip route` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// Destination network; with `dst_len` 0 this is the default route.
+    pub dst: IpAddr,
+    pub dst_len: u8,
+    pub gateway: Option<IpAddr>,
+    pub oif: Option<u32>,
+    pub table: u32,
+    /// `RTPROT_*`.
+    pub protocol: u8,
+    /// `RT_SCOPE_*`.
+    pub scope: u8,
+    /// `RTN_*`.
+    pub kind: u8,
+    pub prefsrc: Option<IpAddr>,
+    pub metric: Option<u32>,
+}
+
+impl Route {
+    /// A unicast route in the main table: scope link without a gateway, universe with one.
+    pub fn new(dst: IpAddr, dst_len: u8, gateway: Option<IpAddr>, oif: Option<u32>) -> Route {
+        Route {
+            dst,
+            dst_len,
+            gateway,
+            oif,
+            table: RT_TABLE_MAIN,
+            protocol: RTPROT_BOOT,
+            scope: if gateway.is_some() {
+                RT_SCOPE_UNIVERSE
+            } else {
+                RT_SCOPE_LINK
+            },
+            kind: RTN_UNICAST,
+            prefsrc: None,
+            metric: None,
+        }
+    }
+
+    /// The IPv4 default route through `gateway`.
+    pub fn default_v4(gateway: Ipv4Addr, oif: Option<u32>) -> Route {
+        Route::new(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            0,
+            Some(IpAddr::V4(gateway)),
+            oif,
+        )
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.dst_len == 0
+    }
+}
+
+/// Which address family a listing wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Any,
+    V4,
+    V6,
+}
+
+impl Family {
+    fn wants(self, addr: &IpAddr) -> bool {
+        match self {
+            Family::Any => true,
+            Family::V4 => addr.is_ipv4(),
+            Family::V6 => addr.is_ipv6(),
+        }
+    }
+
+    fn netlink(self) -> AddressFamily {
+        match self {
+            Family::Any => AddressFamily::Unspec,
+            Family::V4 => AddressFamily::Inet,
+            Family::V6 => AddressFamily::Inet6,
+        }
+    }
+}
+
+/// The changes network plans make, behind a trait so planners can be tested with `RecordingNet`.
+pub trait NetConfig {
+    /// Index of the named interface.
+    fn link_index(&mut self, name: &str) -> Result<u32, NetlinkError>;
+    fn set_link_up(&mut self, index: u32, up: bool) -> Result<(), NetlinkError>;
+    fn set_mtu(&mut self, index: u32, mtu: u32) -> Result<(), NetlinkError>;
+    /// Adds an address, replacing one that is already there.
+    fn add_address(&mut self, addr: &IfAddr) -> Result<(), NetlinkError>;
+    fn del_address(&mut self, addr: &IfAddr) -> Result<(), NetlinkError>;
+    /// Adds a route, replacing one to the same destination.
+    fn add_route(&mut self, route: &Route) -> Result<(), NetlinkError>;
+    fn del_route(&mut self, route: &Route) -> Result<(), NetlinkError>;
+}
+
+/// A connection to the kernel's rtnetlink.
+pub struct Rtnl {
+    socket: Socket,
+    seq: u32,
+}
+
+const RECV_BUF: usize = 64 * 1024;
+
+impl Rtnl {
+    pub fn open() -> Result<Rtnl, NetlinkError> {
+        let mut socket = Socket::new(NETLINK_ROUTE).map_err(NetlinkError::Open)?;
+        socket.bind_auto().map_err(NetlinkError::Open)?;
+        socket
+            .connect(&SocketAddr::new(0, 0))
+            .map_err(NetlinkError::Open)?;
+        Ok(Rtnl { socket, seq: 0 })
+    }
+
+    /// Sends one request and collects the replies: for a dump every message up to NLMSG_DONE, for
+    /// an acknowledged request nothing (the ack) or the kernel's error as `Kernel { what }`.
+    fn request(
+        &mut self,
+        message: RouteNetlinkMessage,
+        flags: u16,
+        what: &dyn Fn() -> String,
+    ) -> Result<Vec<RouteNetlinkMessage>, NetlinkError> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | flags;
+        header.sequence_number = seq;
+        let mut packet = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(message));
+        packet.finalize();
+        let mut buf = vec![0u8; packet.buffer_len()];
+        packet.serialize(&mut buf);
+        self.socket.send(&buf, 0).map_err(NetlinkError::Io)?;
+
+        let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
+        let mut replies = Vec::new();
+        let mut rbuf: Vec<u8> = Vec::with_capacity(RECV_BUF);
+        loop {
+            rbuf.clear();
+            let n = self.socket.recv(&mut rbuf, 0).map_err(NetlinkError::Io)?;
+            if n > rbuf.len() {
+                return Err(NetlinkError::Decode(format!(
+                    "reply of {n} bytes truncated"
+                )));
+            }
+            let mut offset = 0;
+            while offset < rbuf.len() {
+                let bytes = &rbuf[offset..];
+                let msg = NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes)
+                    .map_err(|e| NetlinkError::Decode(e.to_string()))?;
+                let len = msg.header.length as usize;
+                if len < 16 {
+                    return Err(NetlinkError::Decode(format!("message length {len}")));
+                }
+                offset += (len + 3) & !3;
+                if msg.header.sequence_number != seq {
+                    continue;
+                }
+                match msg.payload {
+                    NetlinkPayload::Done(_) => return Ok(replies),
+                    NetlinkPayload::Error(err) => match err.code {
+                        None => return Ok(replies),
+                        Some(_) => {
+                            return Err(NetlinkError::Kernel {
+                                what: what(),
+                                source: err.to_io(),
+                            })
+                        }
+                    },
+                    NetlinkPayload::InnerMessage(inner) => {
+                        replies.push(inner);
+                        if !dump {
+                            // A non-dump reply (e.g. RTM_GETLINK by index) is one message.
+                            if msg.header.flags & netlink_packet_core::NLM_F_MULTIPART == 0
+                                && flags & NLM_F_ACK == 0
+                            {
+                                return Ok(replies);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Every link, in index order.
+    pub fn links(&mut self) -> Result<Vec<Link>, NetlinkError> {
+        let replies = self.request(
+            RouteNetlinkMessage::GetLink(LinkMessage::default()),
+            NLM_F_DUMP,
+            &|| "dump links".to_string(),
+        )?;
+        let mut links: Vec<Link> = replies
+            .into_iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewLink(l) => Some(link_from_message(&l)),
+                _ => None,
+            })
+            .collect();
+        links.sort_by_key(|l| l.index);
+        Ok(links)
+    }
+
+    /// The named link.
+    pub fn link(&mut self, name: &str) -> Result<Link, NetlinkError> {
+        self.links()?
+            .into_iter()
+            .find(|l| l.name == name)
+            .ok_or_else(|| NetlinkError::NoSuchDevice(name.to_string()))
+    }
+
+    fn set_link(
+        &mut self,
+        index: u32,
+        up: Option<bool>,
+        mtu: Option<u32>,
+        what: &dyn Fn() -> String,
+    ) -> Result<(), NetlinkError> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        if let Some(up) = up {
+            msg.header.change_mask = LinkFlags::Up;
+            if up {
+                msg.header.flags = LinkFlags::Up;
+            }
+        }
+        if let Some(mtu) = mtu {
+            msg.attributes.push(LinkAttribute::Mtu(mtu));
+        }
+        self.request(RouteNetlinkMessage::SetLink(msg), NLM_F_ACK, what)
+            .map(drop)
+    }
+
+    /// Addresses of the given family, optionally of one link.
+    pub fn addresses(
+        &mut self,
+        family: Family,
+        index: Option<u32>,
+    ) -> Result<Vec<IfAddr>, NetlinkError> {
+        let mut req = AddressMessage::default();
+        req.header.family = family.netlink();
+        let replies = self.request(RouteNetlinkMessage::GetAddress(req), NLM_F_DUMP, &|| {
+            "dump addresses".to_string()
+        })?;
+        Ok(replies
+            .into_iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewAddress(a) => addr_from_message(&a),
+                _ => None,
+            })
+            .filter(|a| family.wants(&a.addr) && index.is_none_or(|i| a.index == i))
+            .collect())
+    }
+
+    /// Routes of the given family in the main table.
+    pub fn routes(&mut self, family: Family) -> Result<Vec<Route>, NetlinkError> {
+        let mut req = RouteMessage::default();
+        req.header.address_family = family.netlink();
+        let replies = self.request(RouteNetlinkMessage::GetRoute(req), NLM_F_DUMP, &|| {
+            "dump routes".to_string()
+        })?;
+        Ok(replies
+            .into_iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewRoute(r) => route_from_message(&r),
+                _ => None,
+            })
+            .filter(|r| family.wants(&r.dst))
+            .collect())
+    }
+
+    /// Adds an address; with `exclusive` an existing one is an error (`ip addr add`), otherwise it
+    /// is replaced (a DHCP lease being re-applied).
+    pub fn add_address_with(&mut self, addr: &IfAddr, exclusive: bool) -> Result<(), NetlinkError> {
+        let flags = NLM_F_ACK
+            | NLM_F_CREATE
+            | if exclusive {
+                NLM_F_EXCL
+            } else {
+                netlink_packet_core::NLM_F_REPLACE
+            };
+        self.request(
+            RouteNetlinkMessage::NewAddress(addr_to_message(addr)),
+            flags,
+            &|| format!("add address {}/{}", addr.addr, addr.prefix),
+        )
+        .map(drop)
+    }
+
+    /// Adds a route; with `exclusive` an existing one is an error (`ip route add`).
+    pub fn add_route_with(&mut self, route: &Route, exclusive: bool) -> Result<(), NetlinkError> {
+        let flags = NLM_F_ACK
+            | NLM_F_CREATE
+            | if exclusive {
+                NLM_F_EXCL
+            } else {
+                netlink_packet_core::NLM_F_REPLACE
+            };
+        self.request(
+            RouteNetlinkMessage::NewRoute(route_to_message(route)),
+            flags,
+            &|| format!("add route {}", route_text(route)),
+        )
+        .map(drop)
+    }
+
+    /// Waits until the link has carrier (IFF_LOWER_UP), listening to RTNLGRP_LINK notifications:
+    /// subscribe first, then look at the current state, so an event between the two is not lost.
+    pub fn wait_carrier(&mut self, index: u32, timeout: Duration) -> Result<Link, NetlinkError> {
+        let mut events = LinkEvents::subscribe()?;
+        let deadline = Instant::now() + timeout;
+        let name = match self.links()?.into_iter().find(|l| l.index == index) {
+            Some(link) if link.has_carrier() => return Ok(link),
+            Some(link) => link.name,
+            None => return Err(NetlinkError::NoSuchDevice(format!("index {index}"))),
+        };
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(NetlinkError::LinkTimeout {
+                    name,
+                    waited: timeout,
+                });
+            }
+            for link in events.next(left)? {
+                if link.index == index && link.has_carrier() {
+                    return Ok(link);
+                }
+            }
+        }
+    }
+}
+
+/// Human text of a route for error messages (`default via 10.0.0.1`, `10.1.0.0/16`).
+pub fn route_text(route: &Route) -> String {
+    let mut s = if route.is_default() {
+        "default".to_string()
+    } else {
+        format!("{}/{}", route.dst, route.dst_len)
+    };
+    if let Some(gw) = route.gateway {
+        s.push_str(&format!(" via {gw}"));
+    }
+    s
+}
+
+impl NetConfig for Rtnl {
+    fn link_index(&mut self, name: &str) -> Result<u32, NetlinkError> {
+        Ok(self.link(name)?.index)
+    }
+
+    fn set_link_up(&mut self, index: u32, up: bool) -> Result<(), NetlinkError> {
+        let word = if up { "up" } else { "down" };
+        self.set_link(index, Some(up), None, &|| {
+            format!("set link {index} {word}")
+        })
+    }
+
+    fn set_mtu(&mut self, index: u32, mtu: u32) -> Result<(), NetlinkError> {
+        self.set_link(index, None, Some(mtu), &|| {
+            format!("set link {index} mtu {mtu}")
+        })
+    }
+
+    fn add_address(&mut self, addr: &IfAddr) -> Result<(), NetlinkError> {
+        self.add_address_with(addr, false)
+    }
+
+    fn del_address(&mut self, addr: &IfAddr) -> Result<(), NetlinkError> {
+        self.request(
+            RouteNetlinkMessage::DelAddress(addr_to_message(addr)),
+            NLM_F_ACK,
+            &|| format!("delete address {}/{}", addr.addr, addr.prefix),
+        )
+        .map(drop)
+    }
+
+    fn add_route(&mut self, route: &Route) -> Result<(), NetlinkError> {
+        self.add_route_with(route, false)
+    }
+
+    fn del_route(&mut self, route: &Route) -> Result<(), NetlinkError> {
+        self.request(
+            RouteNetlinkMessage::DelRoute(route_to_message(route)),
+            NLM_F_ACK,
+            &|| format!("delete route {}", route_text(route)),
+        )
+        .map(drop)
+    }
+}
+
+/// A subscription to link notifications (RTNLGRP_LINK).
+pub struct LinkEvents {
+    socket: Socket,
+}
+
+impl LinkEvents {
+    pub fn subscribe() -> Result<LinkEvents, NetlinkError> {
+        let mut socket = Socket::new(NETLINK_ROUTE).map_err(NetlinkError::Open)?;
+        socket.bind_auto().map_err(NetlinkError::Open)?;
+        socket
+            .add_membership(libc::RTNLGRP_LINK)
+            .map_err(NetlinkError::Open)?;
+        Ok(LinkEvents { socket })
+    }
+
+    /// Waits at most `timeout` for notifications and returns the links they describe (empty on
+    /// timeout). Notifications that do not decode are skipped: they are not ours to judge.
+    pub fn next(&mut self, timeout: Duration) -> Result<Vec<Link>, NetlinkError> {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        let ms = u16::try_from(timeout.as_millis().max(1)).unwrap_or(u16::MAX);
+        let mut fds = [PollFd::new(self.socket.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::from(ms)) {
+            Ok(0) => return Ok(Vec::new()),
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => return Ok(Vec::new()),
+            Err(e) => return Err(NetlinkError::Io(e.into())),
+        }
+        let mut rbuf: Vec<u8> = Vec::with_capacity(RECV_BUF);
+        match self.socket.recv(&mut rbuf, 0) {
+            Ok(_) => {}
+            // ENOBUFS: events were dropped; the caller re-reads the state on its next round.
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => return Ok(Vec::new()),
+            Err(e) => return Err(NetlinkError::Io(e)),
+        }
+        let mut links = Vec::new();
+        let mut offset = 0;
+        while offset < rbuf.len() {
+            let Ok(msg) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rbuf[offset..])
+            else {
+                break;
+            };
+            let len = msg.header.length as usize;
+            if len < 16 {
+                break;
+            }
+            offset += (len + 3) & !3;
+            if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) = msg.payload {
+                links.push(link_from_message(&l));
+            }
+        }
+        Ok(links)
+    }
+}
+
+/// Brings the named interface up (RTM_NEWLINK with IFF_UP).
+pub fn set_link_up(name: &str) -> Result<(), NetlinkError> {
+    let mut rtnl = Rtnl::open()?;
+    let index = rtnl.link_index(name)?;
+    rtnl.set_link(index, Some(true), None, &|| format!("{name}: set up"))
+}
+
+/// Converts a kernel link message into a `Link`.
+pub fn link_from_message(msg: &LinkMessage) -> Link {
+    let mut link = Link {
+        index: msg.header.index,
+        name: String::new(),
+        flags: msg.header.flags.bits(),
+        mtu: 0,
+        mac: None,
+        broadcast: None,
+        operstate: OperState::Unknown,
+        kind: match msg.header.link_layer_type {
+            LinkLayerType::Loopback => LinkKind::Loopback,
+            LinkLayerType::Ether => LinkKind::Ether,
+            other => LinkKind::Other(u16::from(other)),
+        },
+        qdisc: None,
+        txqlen: None,
+    };
+    for attr in &msg.attributes {
+        match attr {
+            LinkAttribute::IfName(n) => link.name = n.clone(),
+            LinkAttribute::Mtu(m) => link.mtu = *m,
+            LinkAttribute::Address(a) => link.mac = Some(a.clone()),
+            LinkAttribute::Broadcast(b) => link.broadcast = Some(b.clone()),
+            LinkAttribute::Qdisc(q) => link.qdisc = Some(q.clone()),
+            LinkAttribute::TxQueueLen(q) => link.txqlen = Some(*q),
+            LinkAttribute::OperState(s) => {
+                link.operstate = match s {
+                    State::NotPresent => OperState::NotPresent,
+                    State::Down => OperState::Down,
+                    State::LowerLayerDown => OperState::LowerLayerDown,
+                    State::Testing => OperState::Testing,
+                    State::Dormant => OperState::Dormant,
+                    State::Up => OperState::Up,
+                    _ => OperState::Unknown,
+                }
+            }
+            _ => {}
+        }
+    }
+    link
+}
+
+fn addr_from_message(msg: &AddressMessage) -> Option<IfAddr> {
+    let mut address = None;
+    let mut local = None;
+    let mut broadcast = None;
+    let mut label = None;
+    for attr in &msg.attributes {
+        match attr {
+            AddressAttribute::Address(a) => address = Some(*a),
+            AddressAttribute::Local(a) => local = Some(*a),
+            AddressAttribute::Broadcast(b) => broadcast = Some(*b),
+            AddressAttribute::Label(l) => label = Some(l.clone()),
+            _ => {}
+        }
+    }
+    // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
+    Some(IfAddr {
+        index: msg.header.index,
+        addr: local.or(address)?,
+        prefix: msg.header.prefix_len,
+        broadcast,
+        scope: u8::from(msg.header.scope),
+        label,
+    })
+}
+
+fn addr_to_message(addr: &IfAddr) -> AddressMessage {
+    let mut msg = AddressMessage::default();
+    msg.header.family = match addr.addr {
+        IpAddr::V4(_) => AddressFamily::Inet,
+        IpAddr::V6(_) => AddressFamily::Inet6,
+    };
+    msg.header.prefix_len = addr.prefix;
+    msg.header.index = addr.index;
+    msg.header.scope = AddressScope::from(addr.scope);
+    msg.attributes.push(AddressAttribute::Address(addr.addr));
+    if addr.addr.is_ipv4() {
+        msg.attributes.push(AddressAttribute::Local(addr.addr));
+    }
+    if let Some(b) = addr.broadcast {
+        msg.attributes.push(AddressAttribute::Broadcast(b));
+    }
+    msg
+}
+
+fn route_address(a: &RouteAddress) -> Option<IpAddr> {
+    match a {
+        RouteAddress::Inet(v4) => Some(IpAddr::V4(*v4)),
+        RouteAddress::Inet6(v6) => Some(IpAddr::V6(*v6)),
+        _ => None,
+    }
+}
+
+fn route_from_message(msg: &RouteMessage) -> Option<Route> {
+    let unspecified = match msg.header.address_family {
+        AddressFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        AddressFamily::Inet6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        _ => return None,
+    };
+    let mut route = Route {
+        dst: unspecified,
+        dst_len: msg.header.destination_prefix_length,
+        gateway: None,
+        oif: None,
+        table: u32::from(msg.header.table),
+        protocol: u8::from(msg.header.protocol),
+        scope: u8::from(msg.header.scope),
+        kind: u8::from(msg.header.kind),
+        prefsrc: None,
+        metric: None,
+    };
+    for attr in &msg.attributes {
+        match attr {
+            RouteAttribute::Destination(a) => route.dst = route_address(a)?,
+            RouteAttribute::Gateway(a) => route.gateway = route_address(a),
+            RouteAttribute::PrefSource(a) => route.prefsrc = route_address(a),
+            RouteAttribute::Oif(i) => route.oif = Some(*i),
+            RouteAttribute::Table(t) => route.table = *t,
+            RouteAttribute::Priority(p) => route.metric = Some(*p),
+            _ => {}
+        }
+    }
+    Some(route)
+}
+
+fn route_to_message(route: &Route) -> RouteMessage {
+    let mut msg = RouteMessage::default();
+    msg.header.address_family = match route.dst {
+        IpAddr::V4(_) => AddressFamily::Inet,
+        IpAddr::V6(_) => AddressFamily::Inet6,
+    };
+    msg.header.destination_prefix_length = route.dst_len;
+    msg.header.table = u8::try_from(route.table).unwrap_or(RouteHeader::RT_TABLE_UNSPEC);
+    msg.header.protocol = RouteProtocol::from(route.protocol);
+    msg.header.scope = RouteScope::from(route.scope);
+    msg.header.kind = RouteType::from(route.kind);
+    if route.dst_len > 0 {
+        msg.attributes
+            .push(RouteAttribute::Destination(RouteAddress::from(route.dst)));
+    }
+    if let Some(gw) = route.gateway {
+        msg.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::from(gw)));
+    }
+    if let Some(src) = route.prefsrc {
+        msg.attributes
+            .push(RouteAttribute::PrefSource(RouteAddress::from(src)));
+    }
+    if let Some(oif) = route.oif {
+        msg.attributes.push(RouteAttribute::Oif(oif));
+    }
+    if route.table > 255 {
+        msg.attributes.push(RouteAttribute::Table(route.table));
+    }
+    if let Some(metric) = route.metric {
+        msg.attributes.push(RouteAttribute::Priority(metric));
+    }
+    msg
+}
+
+/// One change recorded by `RecordingNet`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetChange {
+    LinkUp(u32, bool),
+    Mtu(u32, u32),
+    AddAddress(IfAddr),
+    DelAddress(IfAddr),
+    AddRoute(Route),
+    DelRoute(Route),
+}
+
+/// A `NetConfig` that records changes instead of making them; links are given by name.
+#[derive(Debug, Default)]
+pub struct RecordingNet {
+    pub links: Vec<(String, u32)>,
+    pub changes: Vec<NetChange>,
+}
+
+impl NetConfig for RecordingNet {
+    fn link_index(&mut self, name: &str) -> Result<u32, NetlinkError> {
+        self.links
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, i)| *i)
+            .ok_or_else(|| NetlinkError::NoSuchDevice(name.to_string()))
+    }
+    fn set_link_up(&mut self, index: u32, up: bool) -> Result<(), NetlinkError> {
+        self.changes.push(NetChange::LinkUp(index, up));
+        Ok(())
+    }
+    fn set_mtu(&mut self, index: u32, mtu: u32) -> Result<(), NetlinkError> {
+        self.changes.push(NetChange::Mtu(index, mtu));
+        Ok(())
+    }
+    fn add_address(&mut self, addr: &IfAddr) -> Result<(), NetlinkError> {
+        self.changes.push(NetChange::AddAddress(addr.clone()));
+        Ok(())
+    }
+    fn del_address(&mut self, addr: &IfAddr) -> Result<(), NetlinkError> {
+        self.changes.push(NetChange::DelAddress(addr.clone()));
+        Ok(())
+    }
+    fn add_route(&mut self, route: &Route) -> Result<(), NetlinkError> {
+        self.changes.push(NetChange::AddRoute(route.clone()));
+        Ok(())
+    }
+    fn del_route(&mut self, route: &Route) -> Result<(), NetlinkError> {
+        self.changes.push(NetChange::DelRoute(route.clone()));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_and_netmask() {
+        let cases = [
+            ("10.0.2.15", 24, "10.0.2.255", "255.255.255.0"),
+            ("192.168.1.7", 16, "192.168.255.255", "255.255.0.0"),
+            ("10.1.2.3", 8, "10.255.255.255", "255.0.0.0"),
+            ("10.1.2.3", 32, "10.1.2.3", "255.255.255.255"),
+            ("10.1.2.3", 0, "255.255.255.255", "0.0.0.0"),
+        ];
+        for (addr, pfx, bcast, mask) in cases {
+            let a: Ipv4Addr = addr.parse().expect("addr");
+            assert_eq!(ipv4_broadcast(a, pfx).to_string(), bcast, "{addr}/{pfx}");
+            assert_eq!(ipv4_netmask(pfx).to_string(), mask, "{pfx}");
+        }
+    }
+
+    #[test]
+    fn link_message_round_trip() {
+        let mut msg = LinkMessage::default();
+        msg.header.index = 2;
+        msg.header.link_layer_type = LinkLayerType::Ether;
+        msg.header.flags = LinkFlags::Up | LinkFlags::LowerUp | LinkFlags::Broadcast;
+        msg.attributes.push(LinkAttribute::IfName("eth0".into()));
+        msg.attributes.push(LinkAttribute::Mtu(1500));
+        msg.attributes.push(LinkAttribute::Address(vec![
+            0x52, 0x54, 0, 0x12, 0x34, 0x56,
+        ]));
+        msg.attributes.push(LinkAttribute::OperState(State::Up));
+        let link = link_from_message(&msg);
+        assert_eq!(link.name, "eth0");
+        assert_eq!(link.kind, LinkKind::Ether);
+        assert_eq!(link.operstate, OperState::Up);
+        assert!(link.is_up() && link.has_carrier());
+        assert_eq!(link.mtu, 1500);
+    }
+
+    #[test]
+    fn route_message_round_trip() {
+        let cases = [
+            Route::default_v4(Ipv4Addr::new(10, 0, 2, 2), Some(2)),
+            Route::new("10.9.0.0".parse().expect("ip"), 16, None, Some(3)),
+            Route::new(
+                "fd00::".parse().expect("ip"),
+                64,
+                Some("fe80::1".parse().expect("ip")),
+                Some(2),
+            ),
+        ];
+        for route in cases {
+            let back = route_from_message(&route_to_message(&route)).expect("decodes");
+            assert_eq!(back, route);
+        }
+    }
+
+    #[test]
+    fn address_message_round_trip() {
+        let cases = [
+            IfAddr::new(2, "10.0.2.15".parse().expect("ip"), 24),
+            IfAddr::new(1, "127.0.0.1".parse().expect("ip"), 8),
+            IfAddr::new(2, "fd00::5".parse().expect("ip"), 64),
+        ];
+        for addr in cases {
+            let back = addr_from_message(&addr_to_message(&addr)).expect("decodes");
+            assert_eq!(back, addr);
+        }
+    }
+
+    #[test]
+    fn ifaddr_new_derives_scope_and_broadcast() {
+        let a = IfAddr::new(2, "10.0.2.15".parse().expect("ip"), 24);
+        assert_eq!(a.broadcast, Some(Ipv4Addr::new(10, 0, 2, 255)));
+        assert_eq!(a.scope, RT_SCOPE_UNIVERSE);
+        let lo = IfAddr::new(1, "127.0.0.1".parse().expect("ip"), 8);
+        assert_eq!(lo.scope, RT_SCOPE_HOST);
+        let p2p = IfAddr::new(2, "10.0.0.1".parse().expect("ip"), 31);
+        assert_eq!(p2p.broadcast, None);
+    }
+
+    #[test]
+    fn errors_are_one_line_without_os_error() {
+        let e = NetlinkError::Kernel {
+            what: "add address 10.0.0.1/24".into(),
+            source: io::Error::from_raw_os_error(libc::EEXIST),
+        };
+        assert_eq!(e.to_string(), "add address 10.0.0.1/24: File exists");
+        assert_eq!(
+            NetlinkError::NoSuchDevice("eth9".into()).to_string(),
+            "eth9: no such device"
+        );
+    }
+
+    #[test]
+    fn recording_net_records() {
+        let mut net = RecordingNet {
+            links: vec![("eth0".into(), 2)],
+            ..Default::default()
+        };
+        assert_eq!(net.link_index("eth0").expect("known"), 2);
+        assert!(net.link_index("eth1").is_err());
+        net.set_link_up(2, true).expect("records");
+        assert_eq!(net.changes, vec![NetChange::LinkUp(2, true)]);
+    }
+}
