@@ -1,9 +1,14 @@
 //! rroot: the host-side builder. `rroot initramfs` writes a reproducible newc cpio,
 //! `rroot disk IMAGE` turns a container image into an ext4 root disk, `rroot vm` boots them.
 
+mod compress;
 mod disk;
+mod elf;
 mod initramfs;
+mod ioerror;
 mod modules;
+mod newc;
+mod tree;
 mod vm;
 
 use clap::{Parser, Subcommand};
