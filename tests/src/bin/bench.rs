@@ -1,0 +1,431 @@
+//! `just bench`: the figures of issue 2, printed, not enforced.
+//!
+//! - size of `rbox` and of `out/initramfs.cpio.gz` (target ≤ 2.0 MiB);
+//! - guest uptime (`/proc/uptime`) when the shell first runs a command, median of 5 boots,
+//!   alternating in the same run with a busybox initramfs built from Debian's `busybox-static`
+//!   whose `/init` mounts proc, sys and dev and execs `sh` (target: ratio ≤ 1.05);
+//! - PID 1's VmRSS in `/proc/1/status` (target ≤ 2 MiB).
+//!
+//! Environment: `RBOX` (default the musl release build), `INITRAMFS`, `KERNEL`, `BUSYBOX`
+//! (default `/bin/busybox`), `BENCH_BOOTS` (default 5).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use rroot_vmtests::{find_initramfs, workspace_root, Qemu, VmError};
+
+const MIB: f64 = 1024.0 * 1024.0;
+const TARGET_INITRAMFS_MIB: f64 = 2.0;
+const TARGET_BOOT_RATIO: f64 = 1.05;
+const TARGET_PID1_RSS_MIB: f64 = 2.0;
+
+fn main() -> ExitCode {
+    match bench() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What one boot measured.
+struct Boot {
+    /// First field of `/proc/uptime` when the shell ran its first command, in seconds.
+    uptime: f64,
+    /// VmRSS of PID 1 (`/proc/1/status`), in kB.
+    pid1_rss_kb: Option<u64>,
+    /// Rss of PID 1 summed from its page tables (`/proc/1/smaps_rollup`), in kB. Linux 6.1
+    /// keeps VmRSS in per-thread caches flushed every 64 page faults, so for an idle PID 1
+    /// VmRSS can read far too low; this one is exact.
+    pid1_smaps_rss_kb: Option<u64>,
+}
+
+fn bench() -> Result<(), VmError> {
+    let boots: usize = match std::env::var("BENCH_BOOTS") {
+        Ok(n) => n
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| VmError::Check(format!("BENCH_BOOTS={n}: not a positive number")))?,
+        Err(_) => 5,
+    };
+    let rbox = std::env::var_os("RBOX").map_or_else(
+        || workspace_root().join("target/x86_64-unknown-linux-musl/release/rbox"),
+        PathBuf::from,
+    );
+    let rbox_size = file_size(&rbox, "run `just initramfs` to build it")?;
+    let initramfs = find_initramfs()?;
+    let initramfs_size = file_size(&initramfs, "run `just initramfs`")?;
+    let busybox_initramfs = build_busybox_initramfs(&workspace_root().join(".cache/bench"))?;
+    let busybox_size = file_size(&busybox_initramfs, "")?;
+
+    println!("rroot benchmark: {boots} boots each under QEMU TCG, alternating rroot and busybox");
+    let mut rroot = Vec::new();
+    let mut busybox = Vec::new();
+    for round in 1..=boots {
+        let boot = measure(Qemu::new(&format!("bench-rroot-{round}"))?.with_initramfs(&initramfs))?;
+        print_boot("rroot", round, &boot);
+        rroot.push(boot);
+        let boot = measure(
+            Qemu::new(&format!("bench-busybox-{round}"))?.with_initramfs(&busybox_initramfs),
+        )?;
+        print_boot("busybox", round, &boot);
+        busybox.push(boot);
+    }
+
+    let rroot_uptime = median(rroot.iter().map(|b| b.uptime).collect());
+    let busybox_uptime = median(busybox.iter().map(|b| b.uptime).collect());
+    let rroot_rss = median_kb(rroot.iter().map(|b| b.pid1_rss_kb));
+    let rroot_smaps_rss = median_kb(rroot.iter().map(|b| b.pid1_smaps_rss_kb));
+    let busybox_rss = median_kb(busybox.iter().map(|b| b.pid1_rss_kb));
+    let busybox_smaps_rss = median_kb(busybox.iter().map(|b| b.pid1_smaps_rss_kb));
+    let initramfs_mib = initramfs_size as f64 / MIB;
+    let ratio = rroot_uptime / busybox_uptime;
+
+    let mut report = String::new();
+    let _ = writeln!(report);
+    let _ = writeln!(report, "{:<44}{:>12}", "rbox", mib(rbox_size));
+    let _ = writeln!(
+        report,
+        "{:<44}{:>12}   target <= {TARGET_INITRAMFS_MIB:.1} MiB: {}",
+        "initramfs.cpio.gz",
+        mib(initramfs_size),
+        verdict(initramfs_mib <= TARGET_INITRAMFS_MIB)
+    );
+    let _ = writeln!(
+        report,
+        "{:<44}{:>12}",
+        "busybox initramfs (comparison)",
+        mib(busybox_size)
+    );
+    let _ = writeln!(
+        report,
+        "{:<44}{:>10.2} s",
+        "uptime at first command, rroot (median)", rroot_uptime
+    );
+    let _ = writeln!(
+        report,
+        "{:<44}{:>10.2} s",
+        "uptime at first command, busybox (median)", busybox_uptime
+    );
+    let _ = writeln!(
+        report,
+        "{:<44}{:>12.3}   target <= {TARGET_BOOT_RATIO:.2}: {}",
+        "boot ratio rroot/busybox",
+        ratio,
+        verdict(ratio <= TARGET_BOOT_RATIO)
+    );
+    let rss_rows = [
+        ("PID 1 VmRSS, rroot init (median)", rroot_rss, true),
+        (
+            "PID 1 Rss from smaps_rollup, rroot init",
+            rroot_smaps_rss,
+            true,
+        ),
+        ("PID 1 VmRSS, busybox sh (median)", busybox_rss, false),
+        (
+            "PID 1 Rss from smaps_rollup, busybox sh",
+            busybox_smaps_rss,
+            false,
+        ),
+    ];
+    for (label, kb, has_target) in rss_rows {
+        let value = kb.map_or_else(|| "unknown".to_string(), |kb| format!("{kb} kB"));
+        match kb {
+            Some(kb) if has_target => {
+                let _ = writeln!(
+                    report,
+                    "{label:<44}{value:>12}   target <= {TARGET_PID1_RSS_MIB:.1} MiB: {}",
+                    verdict(kb as f64 / 1024.0 <= TARGET_PID1_RSS_MIB)
+                );
+            }
+            _ => {
+                let _ = writeln!(report, "{label:<44}{value:>12}");
+            }
+        }
+    }
+    print!("{report}");
+    Ok(())
+}
+
+fn print_boot(which: &str, round: usize, boot: &Boot) {
+    let kb = |value: Option<u64>| value.map_or_else(|| "?".to_string(), |kb| format!("{kb} kB"));
+    println!(
+        "  boot {round} {which:<8} uptime at first command {:>6.2} s   PID 1 VmRSS {}, smaps Rss {}",
+        boot.uptime,
+        kb(boot.pid1_rss_kb),
+        kb(boot.pid1_smaps_rss_kb)
+    );
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.2} MiB", bytes as f64 / MIB)
+}
+
+fn file_size(path: &Path, hint: &str) -> Result<u64, VmError> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|_| VmError::Missing {
+            what: "bench input",
+            path: path.to_path_buf(),
+            hint: hint.to_string(),
+        })
+}
+
+/// Boots, types `cat /proc/uptime` the moment the prompt appears, then reads PID 1's status.
+fn measure(qemu: Qemu) -> Result<Boot, VmError> {
+    let mut vm = qemu.boot()?;
+    vm.wait_for_shell()?;
+    vm.send_line("cat /proc/uptime")?;
+    let (_, line) = vm.expect_with(
+        "the output of cat /proc/uptime",
+        rroot_vmtests::COMMAND_TIMEOUT,
+        find_uptime_line,
+    )?;
+    let uptime = parse_uptime(&line)
+        .ok_or_else(|| vm.fail(VmError::Check(format!("{line:?}: not an uptime line"))))?;
+    let status = vm.run("cat /proc/1/status")?;
+    let smaps = vm.run("cat /proc/1/smaps_rollup")?;
+    Ok(Boot {
+        uptime,
+        pid1_rss_kb: kb_field(&status, "VmRSS:"),
+        pid1_smaps_rss_kb: kb_field(&smaps, "Rss:"),
+    })
+}
+
+/// A whole line that is two decimal numbers (`7.52 6.90`), as `/proc/uptime` prints. Kernel
+/// messages (`[    7.52] …`) and the echo of the typed command never look like that.
+fn find_uptime_line(text: &[u8]) -> Option<(usize, usize)> {
+    let text = std::str::from_utf8(text).ok().or_else(|| {
+        // Cut at the first invalid byte; the uptime line is ASCII.
+        let valid = std::str::from_utf8(text).err()?.valid_up_to();
+        std::str::from_utf8(&text[..valid]).ok()
+    })?;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.ends_with('\n') && parse_uptime(line).is_some() {
+            return Some((offset, offset + line.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn parse_uptime(line: &str) -> Option<f64> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    match fields.as_slice() {
+        [up, idle] if up.contains('.') && idle.contains('.') => {
+            idle.parse::<f64>().ok()?;
+            up.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// The value of a `NAME:     1234 kB` line of `/proc/PID/status` or `smaps_rollup`.
+fn kb_field(text: &str, name: &str) -> Option<u64> {
+    text.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix(name)?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn median_kb(values: impl Iterator<Item = Option<u64>>) -> Option<u64> {
+    let mut values: Vec<u64> = values.flatten().collect();
+    values.sort_unstable();
+    values.get(values.len() / 2).copied()
+}
+
+/// The comparison initramfs: Debian's static busybox, its applet links, and an `/init` that
+/// mounts proc, sys and dev and execs `sh`. Built with cpio(1) and gzip(1) into `cache`.
+fn build_busybox_initramfs(cache: &Path) -> Result<PathBuf, VmError> {
+    let busybox =
+        std::env::var_os("BUSYBOX").map_or_else(|| PathBuf::from("/bin/busybox"), PathBuf::from);
+    let hint = "install busybox-static (tests/setup.sh bench does it as root)";
+    let binary = std::fs::read(&busybox).map_err(|_| VmError::Missing {
+        what: "busybox",
+        path: busybox.clone(),
+        hint: hint.to_string(),
+    })?;
+    if elf_interpreter(&binary) != Some(false) {
+        return Err(VmError::Check(format!(
+            "{}: not a static x86_64 ELF binary ({hint})",
+            busybox.display()
+        )));
+    }
+    let root = cache.join("busybox-root");
+    let io = |what: &str, source| VmError::Io {
+        what: what.to_string(),
+        source,
+    };
+    if root.exists() {
+        std::fs::remove_dir_all(&root).map_err(|e| io(&root.display().to_string(), e))?;
+    }
+    for dir in ["bin", "dev", "proc", "sys", "tmp", "root"] {
+        let dir = root.join(dir);
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir.display().to_string(), e))?;
+    }
+    let target = root.join("bin/busybox");
+    std::fs::write(&target, &binary).map_err(|e| io(&target.display().to_string(), e))?;
+    set_mode(&target, 0o755)?;
+
+    let list = Command::new(&busybox)
+        .arg("--list")
+        .output()
+        .map_err(|e| io(&format!("{} --list", busybox.display()), e))?;
+    for applet in String::from_utf8_lossy(&list.stdout).lines() {
+        let applet = applet.trim();
+        if applet.is_empty() || applet == "busybox" || applet.contains('/') {
+            continue;
+        }
+        let link = root.join("bin").join(applet);
+        std::os::unix::fs::symlink("busybox", &link)
+            .map_err(|e| io(&link.display().to_string(), e))?;
+    }
+
+    // The kernel opens /dev/console for /init only if the archive has the node (which needs
+    // mknod, i.e. root); mounting devtmpfs and redirecting works for everyone.
+    let init = root.join("init");
+    std::fs::write(
+        &init,
+        "#!/bin/sh\n\
+         # Comparison /init for `just bench`: mount proc, sys and dev, then exec the shell.\n\
+         export PATH=/bin\n\
+         mount -t proc proc /proc\n\
+         mount -t sysfs sysfs /sys\n\
+         mount -t devtmpfs devtmpfs /dev\n\
+         exec sh </dev/console >/dev/console 2>&1\n",
+    )
+    .map_err(|e| io(&init.display().to_string(), e))?;
+    set_mode(&init, 0o755)?;
+
+    let out = cache.join("busybox-initramfs.cpio.gz");
+    let tmp = cache.join("busybox-initramfs.cpio.gz.tmp");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("set -eu; find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -9n > \"$1\"")
+        .arg("sh")
+        .arg(&tmp)
+        .current_dir(&root)
+        .status()
+        .map_err(|e| io("sh", e))?;
+    if !status.success() {
+        return Err(VmError::Check(format!(
+            "{}: cpio | gzip failed ({status}); install cpio (tests/setup.sh bench)",
+            tmp.display()
+        )));
+    }
+    std::fs::rename(&tmp, &out).map_err(|e| io(&out.display().to_string(), e))?;
+    Ok(out)
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), VmError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|source| {
+        VmError::Io {
+            what: path.display().to_string(),
+            source,
+        }
+    })
+}
+
+/// Whether a 64-bit little-endian ELF file names a program interpreter (PT_INTERP), i.e. is
+/// dynamically linked; `None` if it is not such an ELF file.
+fn elf_interpreter(elf: &[u8]) -> Option<bool> {
+    const PT_INTERP: u32 = 3;
+    if elf.get(..4)? != b"\x7fELF" || *elf.get(4)? != 2 || *elf.get(5)? != 1 {
+        return None;
+    }
+    let u16_at = |at: usize| Some(u16::from_le_bytes(elf.get(at..at + 2)?.try_into().ok()?));
+    let u64_at = |at: usize| Some(u64::from_le_bytes(elf.get(at..at + 8)?.try_into().ok()?));
+    let phoff = usize::try_from(u64_at(0x20)?).ok()?;
+    let phentsize = usize::from(u16_at(0x36)?);
+    let phnum = usize::from(u16_at(0x38)?);
+    for i in 0..phnum {
+        let at = phoff.checked_add(i.checked_mul(phentsize)?)?;
+        let p_type = u32::from_le_bytes(elf.get(at..at + 4)?.try_into().ok()?);
+        if p_type == PT_INTERP {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_line_is_two_decimals_alone() {
+        let cases: &[(&str, Option<(usize, usize)>)] = &[
+            ("cat /proc/uptime\n7.52 6.90\n# ", Some((17, 27))),
+            ("[    7.520000] random: crng init done\n", None),
+            ("7.52 6.90", None), // not a whole line yet
+            ("up 7.52 6.90\n", None),
+            ("12.34 1.00\n", Some((0, 11))),
+        ];
+        for (text, want) in cases {
+            assert_eq!(find_uptime_line(text.as_bytes()), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn reads_kb_fields() {
+        let cases: &[(&str, &str, Option<u64>)] = &[
+            (
+                "Name:\tinit\nVmRSS:\t    1234 kB\nThreads:\t1\n",
+                "VmRSS:",
+                Some(1234),
+            ),
+            ("Name:\tkthreadd\n", "VmRSS:", None),
+            ("VmRSS:\tlots kB\n", "VmRSS:", None),
+            (
+                "00400000-7ffd [rollup]\nRss:                 860 kB\nPss:  800 kB\n",
+                "Rss:",
+                Some(860),
+            ),
+        ];
+        for (text, name, want) in cases {
+            assert_eq!(kb_field(text, name), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 3.0);
+        assert!(median(Vec::new()).is_nan());
+    }
+
+    #[test]
+    fn elf_interpreter_tells_static_from_dynamic() {
+        let mut elf = vec![0u8; 0x40 + 2 * 56];
+        elf[..4].copy_from_slice(b"\x7fELF");
+        elf[4] = 2;
+        elf[5] = 1;
+        elf[0x20..0x28].copy_from_slice(&0x40u64.to_le_bytes());
+        elf[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        elf[0x38..0x3a].copy_from_slice(&2u16.to_le_bytes());
+        elf[0x40..0x44].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+        assert_eq!(elf_interpreter(&elf), Some(false));
+        elf[0x40 + 56..0x40 + 60].copy_from_slice(&3u32.to_le_bytes()); // PT_INTERP
+        assert_eq!(elf_interpreter(&elf), Some(true));
+        assert_eq!(elf_interpreter(b"#!/bin/sh\n"), None);
+        assert_eq!(elf_interpreter(&elf[..0x50]), None);
+    }
+}
