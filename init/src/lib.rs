@@ -13,3 +13,4 @@ pub mod netlink;
 pub mod reap;
 pub mod shutdown;
 pub mod sys;
+pub mod supervise;
