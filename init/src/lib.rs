@@ -14,3 +14,4 @@ pub mod reap;
 pub mod shutdown;
 pub mod sys;
 pub mod supervise;
+pub mod dhcp;
