@@ -40,7 +40,7 @@ mod tests {
 
     #[test]
     fn refuses_unless_pid_1() {
-        let f = run(vec!["init".into()]).unwrap_err();
+        let f = run(vec!["init".into()]).expect_err("must fail");
         assert_eq!(f.message, "must be run as process 1 (by the kernel)");
         assert_eq!(f.code, 1);
     }

@@ -107,7 +107,11 @@ mod tests {
     #[test]
     fn parse_table() {
         use ShutdownKind::*;
-        let cases: &[(&[&str], Result<(ShutdownKind, bool), &str>)] = &[
+        type Case = (
+            &'static [&'static str],
+            Result<(ShutdownKind, bool), &'static str>,
+        );
+        let cases: &[Case] = &[
             (&["poweroff"], Ok((PowerOff, false))),
             (&["/sbin/reboot", "-f"], Ok((Reboot, true))),
             (&["halt", "--force"], Ok((Halt, true))),
@@ -126,7 +130,15 @@ mod tests {
 
     #[test]
     fn execute_table() {
-        let cases: &[(&str, bool, Option<&str>, &[&str], Option<&str>)] = &[
+        // (applet, -f, failing call, calls made, error)
+        type Case = (
+            &'static str,
+            bool,
+            Option<&'static str>,
+            &'static [&'static str],
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
             ("poweroff", false, None, &["kill 1 SIGUSR2"], None),
             ("reboot", false, None, &["kill 1 SIGTERM"], None),
             ("halt", false, None, &["kill 1 SIGUSR1"], None),
@@ -158,7 +170,7 @@ mod tests {
                 sys = sys.failing(prefix, Errno::EPERM);
             }
             let opts = Options {
-                kind: ShutdownKind::from_name(name).unwrap(),
+                kind: ShutdownKind::from_name(name).expect("test fixture"),
                 force: *force,
             };
             let got = execute(&mut sys, &opts).map_err(|e| e.to_string());

@@ -259,8 +259,8 @@ mod tests {
         cmdline: &str,
         sys: RecordingSystem,
     ) -> (Init, Rc<RefCell<RecordingSystem>>) {
-        std::fs::create_dir_all(root.join("proc")).unwrap();
-        std::fs::write(root.join("proc/cmdline"), cmdline).unwrap();
+        std::fs::create_dir_all(root.join("proc")).expect("test fixture");
+        std::fs::write(root.join("proc/cmdline"), cmdline).expect("test fixture");
         let rec = Rc::new(RefCell::new(sys));
         // An empty set: nothing is blocked in the harness, nothing is waited for.
         let init = Init::new(
@@ -282,7 +282,7 @@ mod tests {
             ("hostname=a hostname=b", "sethostname b"),
         ];
         for (cmdline, want) in cases {
-            let dir = tempfile::tempdir().unwrap();
+            let dir = tempfile::tempdir().expect("test fixture");
             let (mut init, rec) = init_with(dir.path(), cmdline, RecordingSystem::new());
             init.read_cmdline();
             init.set_hostname();
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn early_steps_go_through_the_seam_and_survive_failures() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test fixture");
         let sys = RecordingSystem::new()
             .failing("cad", Errno::EPERM)
             .failing("mount proc", Errno::EPERM);

@@ -265,14 +265,15 @@ mod tests {
 
     #[test]
     fn read_takes_a_root() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test fixture");
         assert!(read(dir.path())
-            .unwrap_err()
+            .expect_err("must fail")
             .to_string()
             .ends_with("proc/cmdline: No such file or directory"));
-        std::fs::create_dir_all(dir.path().join("proc")).unwrap();
-        std::fs::write(dir.path().join("proc/cmdline"), "hostname=vm quiet\n").unwrap();
-        let c = read(dir.path()).unwrap();
+        std::fs::create_dir_all(dir.path().join("proc")).expect("test fixture");
+        std::fs::write(dir.path().join("proc/cmdline"), "hostname=vm quiet\n")
+            .expect("test fixture");
+        let c = read(dir.path()).expect("test fixture");
         assert_eq!(c.get("hostname"), Some("vm"));
         assert!(c.flag("quiet"));
     }

@@ -176,7 +176,15 @@ mod tests {
     #[test]
     fn shell_command_table() {
         // (files in root, cmdline, program, arg0, home, TERM)
-        let cases: &[(&[&str], &str, &str, &str, &str, &str)] = &[
+        type Case = (
+            &'static [&'static str],
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+        );
+        let cases: &[Case] = &[
             (&[], "", "/proc/self/exe", "sh", "/", "linux"),
             (&["bin/sh"], "", "/bin/sh", "-sh", "/", "linux"),
             (
@@ -190,14 +198,15 @@ mod tests {
             (&["root/"], "TERM", "/proc/self/exe", "sh", "/root", "linux"),
         ];
         for (files, cmdline, program, arg0, home, term) in cases {
-            let dir = tempfile::tempdir().unwrap();
+            let dir = tempfile::tempdir().expect("test fixture");
             for f in *files {
                 let p = dir.path().join(f);
                 if f.ends_with('/') {
-                    std::fs::create_dir_all(p).unwrap();
+                    std::fs::create_dir_all(p).expect("test fixture");
                 } else {
-                    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-                    std::fs::write(p, "").unwrap();
+                    std::fs::create_dir_all(p.parent().expect("test fixture"))
+                        .expect("test fixture");
+                    std::fs::write(p, "").expect("test fixture");
                 }
             }
             let cmd = shell_command(dir.path(), &KernelCmdline::parse(cmdline));
@@ -218,9 +227,9 @@ mod tests {
     /// blocked and ignored signals. Runs in a forked child because it changes signal state.
     #[test]
     fn spawned_child_gets_clean_state() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test fixture");
         let out = dir.path().join("console");
-        std::fs::write(&out, "").unwrap();
+        std::fs::write(&out, "").expect("test fixture");
         let cmd = ShellCommand {
             program: "/bin/sh".into(),
             arg0: "sh".into(),
@@ -230,7 +239,7 @@ mod tests {
         };
         // SAFETY: the test harness is multi-threaded; the child only runs the code below,
         // which does fork+exec through std and _exit.
-        match unsafe { nix::unistd::fork() }.unwrap() {
+        match unsafe { nix::unistd::fork() }.expect("test fixture") {
             nix::unistd::ForkResult::Child => {
                 let mut set = nix::sys::signal::SigSet::empty();
                 set.add(nix::sys::signal::Signal::SIGUSR1);
@@ -244,7 +253,7 @@ mod tests {
                     "echo \"sid=$(cut -d' ' -f6 /proc/self/stat) pid=$$ X=$X HOME=${HOME-unset}\"\n\
                      grep -E '^Sig(Blk|Ign)' /proc/self/status\n",
                 )
-                .unwrap();
+                .expect("test fixture");
                 let code = match spawn(&cmd) {
                     Ok(pid) => match nix::sys::wait::waitpid(pid, None) {
                         Ok(nix::sys::wait::WaitStatus::Exited(_, 0)) => 0,
@@ -256,21 +265,35 @@ mod tests {
                 unsafe { libc::_exit(code) };
             }
             nix::unistd::ForkResult::Parent { child } => {
-                let status = nix::sys::wait::waitpid(child, None).unwrap();
+                let status = nix::sys::wait::waitpid(child, None).expect("test fixture");
                 assert_eq!(status, nix::sys::wait::WaitStatus::Exited(child, 0));
             }
         }
-        let text = std::fs::read_to_string(&out).unwrap();
-        let line = text.lines().find(|l| l.starts_with("sid=")).unwrap();
-        let (sid, rest) = line.trim_start_matches("sid=").split_once(' ').unwrap();
-        let pid = rest.trim_start_matches("pid=").split(' ').next().unwrap();
+        let text = std::fs::read_to_string(&out).expect("test fixture");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("sid="))
+            .expect("test fixture");
+        let (sid, rest) = line
+            .trim_start_matches("sid=")
+            .split_once(' ')
+            .expect("test fixture");
+        let pid = rest
+            .trim_start_matches("pid=")
+            .split(' ')
+            .next()
+            .expect("test fixture");
         assert_eq!(sid, pid, "{text}");
         assert!(line.ends_with("X=1 HOME=unset"), "{text}");
         // Signals 32-34 belong to the C library, which refuses to touch them; the test
         // environment may have left them ignored. PID 1 starts with all at default.
         let mask = |name: &str| {
-            let line = text.lines().find(|l| l.starts_with(name)).unwrap();
-            u64::from_str_radix(line[name.len()..].trim(), 16).unwrap() & !(0b111 << 31)
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(name))
+                .expect("test fixture");
+            u64::from_str_radix(line[name.len()..].trim(), 16).expect("test fixture")
+                & !(0b111 << 31)
         };
         assert_eq!(mask("SigBlk:"), 0, "{text}");
         assert_eq!(mask("SigIgn:"), 0, "{text}");
@@ -285,13 +308,13 @@ mod tests {
             env: vec![],
             console: "/dev/null".into(),
         };
-        let e = spawn(&cmd).unwrap_err();
+        let e = spawn(&cmd).expect_err("must fail");
         assert_eq!(e.to_string(), "/nonexistent/sh: No such file or directory");
         let cmd = ShellCommand {
             console: "/nonexistent/console".into(),
             ..cmd
         };
-        let e = spawn(&cmd).unwrap_err();
+        let e = spawn(&cmd).expect_err("must fail");
         assert_eq!(
             e.to_string(),
             "/nonexistent/console: No such file or directory"

@@ -147,20 +147,22 @@ mod tests {
 
     /// "init: x (1.2 ms)" → "init: x"
     fn strip_time(line: &str) -> String {
-        let (head, time) = line.rsplit_once(" (").unwrap();
+        let (head, time) = line.rsplit_once(" (").expect("test fixture");
         assert!(time.ends_with(" ms)"), "{line}");
-        time.trim_end_matches(" ms)").parse::<f64>().unwrap();
+        time.trim_end_matches(" ms)")
+            .parse::<f64>()
+            .expect("test fixture");
         head.to_string()
     }
 
     /// A root with a plain file as dev/kmsg (one file gets every record) and a printk level.
     fn root(printk: Option<&str>) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("dev")).unwrap();
-        std::fs::write(dir.path().join("dev/kmsg"), "").unwrap();
+        let dir = tempfile::tempdir().expect("test fixture");
+        std::fs::create_dir_all(dir.path().join("dev")).expect("test fixture");
+        std::fs::write(dir.path().join("dev/kmsg"), "").expect("test fixture");
         if let Some(p) = printk {
-            std::fs::create_dir_all(dir.path().join("proc/sys/kernel")).unwrap();
-            std::fs::write(dir.path().join("proc/sys/kernel/printk"), p).unwrap();
+            std::fs::create_dir_all(dir.path().join("proc/sys/kernel")).expect("test fixture");
+            std::fs::write(dir.path().join("proc/sys/kernel/printk"), p).expect("test fixture");
         }
         dir
     }
@@ -188,7 +190,7 @@ mod tests {
             log.warn("w");
             log.error("e");
             assert_eq!(console.lines(), *want, "{printk:?} quiet={quiet}");
-            let kmsg = std::fs::read_to_string(dir.path().join("dev/kmsg")).unwrap();
+            let kmsg = std::fs::read_to_string(dir.path().join("dev/kmsg")).expect("test fixture");
             let kmsg: Vec<String> = kmsg.lines().map(strip_time).collect();
             assert_eq!(
                 kmsg,
@@ -200,7 +202,7 @@ mod tests {
 
     #[test]
     fn without_kmsg_everything_goes_to_the_console() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test fixture");
         let console = Buffer::default();
         let mut log = Log::new(Instant::now(), Box::new(console.clone()));
         log.open(dir.path(), false);

@@ -349,7 +349,13 @@ mod tests {
                            devtmpfs /dev devtmpfs rw 0 0\ndevpts /dev/pts devpts rw 0 0\n\
                            shm /dev/shm tmpfs rw 0 0\nrun /run tmpfs rw 0 0\ntmp /tmp tmpfs rw 0 0\n";
         // (already mounted, failing call, expected calls, failures)
-        let cases: &[(&str, Option<(&str, Errno)>, Vec<&str>, usize)] = &[
+        type Case = (
+            &'static str,
+            Option<(&'static str, Errno)>,
+            Vec<&'static str>,
+            usize,
+        );
+        let cases: &[Case] = &[
             ("", None, first.clone(), 0),
             ("rootfs / rootfs rw 0 0\n", None, first.clone(), 0),
             (
@@ -393,10 +399,10 @@ mod tests {
     #[test]
     fn error_messages() {
         let mut sys = RecordingSystem::new().failing("mount", Errno::ENODEV);
-        let e = mount_one(&mut sys, &API_MOUNTS[1]).unwrap_err();
+        let e = mount_one(&mut sys, &API_MOUNTS[1]).expect_err("must fail");
         assert_eq!(e.to_string(), "/sys: No such device");
         let mut sys = RecordingSystem::new().failing("mkdir", Errno::EROFS);
-        let e = mount_one(&mut sys, &API_MOUNTS[0]).unwrap_err();
+        let e = mount_one(&mut sys, &API_MOUNTS[0]).expect_err("must fail");
         assert_eq!(e.to_string(), "/proc: mkdir: Read-only file system");
     }
 }

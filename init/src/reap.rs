@@ -110,14 +110,17 @@ mod tests {
     /// disturb the test harness) and asserts it exited 0.
     fn in_child(body: fn() -> bool) {
         // SAFETY: the child runs `body`, which only makes system calls and forks, then _exits.
-        match unsafe { fork() }.unwrap() {
+        match unsafe { fork() }.expect("test fixture") {
             ForkResult::Child => {
                 let code = if body() { 0 } else { 1 };
                 // SAFETY: leave the forked child without returning into the harness.
                 unsafe { libc::_exit(code) };
             }
             ForkResult::Parent { child } => {
-                assert_eq!(waitpid(child, None).unwrap(), WaitStatus::Exited(child, 0));
+                assert_eq!(
+                    waitpid(child, None).expect("test fixture"),
+                    WaitStatus::Exited(child, 0)
+                );
             }
         }
     }
@@ -125,6 +128,7 @@ mod tests {
     fn spawn_exit(code: i32) -> Pid {
         // SAFETY: the grandchild only calls _exit.
         match unsafe { fork() } {
+            // SAFETY: _exit ends the forked grandchild at once.
             Ok(ForkResult::Child) => unsafe { libc::_exit(code) },
             Ok(ForkResult::Parent { child }) => child,
             Err(_) => Pid::from_raw(0),

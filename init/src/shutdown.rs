@@ -208,7 +208,7 @@ mod tests {
             ("halt", Signal::SIGUSR1, RebootMode::RB_HALT_SYSTEM),
         ];
         for (name, sig, mode) in cases {
-            let kind = ShutdownKind::from_name(name).unwrap();
+            let kind = ShutdownKind::from_name(name).expect("test fixture");
             assert_eq!(kind.name(), name);
             assert_eq!(kind.signal(), sig);
             assert_eq!(ShutdownKind::from_signal(sig), Some(kind));
