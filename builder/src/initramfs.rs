@@ -629,9 +629,10 @@ pub fn workspace_dir() -> Result<PathBuf> {
             return Ok(cwd);
         }
     }
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    if is_workspace(&built_from) {
-        return Ok(built_from);
+    if let Some(built_from) = Path::new(env!("CARGO_MANIFEST_DIR")).parent() {
+        if is_workspace(built_from) {
+            return Ok(built_from.to_path_buf());
+        }
     }
     bail!("cannot find the rroot workspace (run from the checkout, or pass --rbox PATH)")
 }
