@@ -444,15 +444,16 @@ pub fn execute(plan: &MountPlan, sys: &mut dyn MountSys) -> Result<(), MountErro
             Ok(()) => return Ok(()),
             // Wrong type or a type the kernel lacks: the next candidate may fit.
             Err(e @ (Errno::EINVAL | Errno::ENODEV)) if plan.candidates.len() > 1 => last = e,
-            Err(e) => return Err(mount_error(&spec, e)),
+            Err(e) => return Err(mount_error(&spec, &plan.spec.source, e)),
         }
     }
-    Err(mount_error(&spec, last))
+    Err(mount_error(&spec, &plan.spec.source, last))
 }
 
 /// The mount(2) errno as a message about the path it concerns, in util-linux's spirit.
-fn mount_error(spec: &MountSpec, e: Errno) -> MountError {
-    let source = spec.source.clone();
+/// `source` is what the user named: the image file rather than its loop device.
+fn mount_error(spec: &MountSpec, source: &Path, e: Errno) -> MountError {
+    let source = source.to_path_buf();
     let (subject, reason) = match e {
         Errno::ENODEV => (
             PathBuf::from(spec.fstype.as_deref().unwrap_or("mount")),
@@ -743,6 +744,7 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(plan_err(line), want, "{line}");
         }
+        fs::write(root.join("junk.img"), b"junk").expect("write");
         let exec_cases = [
             (
                 "-t ext9 /dev/vda ROOT/mnt",
@@ -767,6 +769,13 @@ mod tests {
                 "tmpfs",
                 Errno::EBUSY,
                 "ROOT/mnt: Device or resource busy",
+            ),
+            // An image file is named as given, not as the loop device it went through.
+            (
+                "-t ext4 ROOT/junk.img ROOT/mnt",
+                "ext4",
+                Errno::EINVAL,
+                "ROOT/junk.img: wrong fs type, bad option or bad superblock",
             ),
         ];
         for (line, fstype, errno, want) in exec_cases {

@@ -197,6 +197,8 @@ pub struct Proc {
     /// Resident pages.
     pub rss: u64,
     pub euid: u32,
+    /// Has pages locked in memory (`VmLck` in status): STAT `L`.
+    pub locked: bool,
     /// Empty for kernel threads and zombies.
     pub args: Vec<String>,
 }
@@ -237,6 +239,10 @@ fn read_proc(dir: &Path) -> Option<Proc> {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|u| u.parse().ok())
         .unwrap_or(0);
+    p.locked = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmLck:"))
+        .is_some_and(|v| v.split_whitespace().next() != Some("0"));
     let cmdline = fs::read(dir.join("cmdline")).unwrap_or_default();
     p.args = cmdline
         .split(|&b| b == 0)
@@ -398,6 +404,9 @@ fn stat_text(p: &Proc) -> String {
         s.push('<');
     } else if p.nice > 0 {
         s.push('N');
+    }
+    if p.locked {
+        s.push('L');
     }
     if p.pid == p.session {
         s.push('s');
@@ -643,6 +652,7 @@ mod tests {
         assert_eq!(start_text(2 * 86400, t), "Nov28");
         assert_eq!(start_text(400 * 86400, t), "2026");
         let p = |state, nice, session, threads, tpgid| Proc {
+            locked: state == 'R',
             pid: 10,
             pgrp: 10,
             tty_nr: 0x8800,
@@ -654,7 +664,7 @@ mod tests {
             ..Proc::default()
         };
         assert_eq!(stat_text(&p('S', 0, 10, 1, 10)), "Ss+");
-        assert_eq!(stat_text(&p('R', -20, 1, 4, 11)), "R<l");
+        assert_eq!(stat_text(&p('R', -20, 1, 4, 11)), "R<Ll");
         assert_eq!(stat_text(&p('Z', 5, 1, 1, 1)), "ZN");
         assert_eq!(printable("a\x1b[2Jb\tc"), "a?[2Jb?c");
     }
