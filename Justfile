@@ -1,0 +1,42 @@
+# rroot: a Rust initramfs userland. `just --list` shows the recipes.
+#
+# Environment: KERNEL=/path/to/vmlinuz boots another kernel than Debian's cached one;
+# INITRAMFS=/path/to/initramfs makes the VM tests and the benchmark boot another image.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+musl := "x86_64-unknown-linux-musl"
+rbox := "target/" + musl + "/release/rbox"
+
+# List the recipes.
+default:
+    @just --list
+
+# Install what the next steps need (musl target, QEMU, Debian's kernel in .cache/kernel); idempotent.
+setup *STEPS:
+    tests/setup.sh {{ STEPS }}
+
+# Build rbox (static musl, release) and write out/initramfs.cpio.gz.
+initramfs: (setup "build")
+    cargo build --release --target {{ musl }} -p rroot-cmds
+    cargo run --release -q -p rroot -- initramfs --rbox {{ rbox }}
+    @ls -l {{ rbox }} out/initramfs.cpio.gz
+
+# Boot out/initramfs.cpio.gz in QEMU on the serial console; leave with `poweroff`.
+vm *ARGS: (setup "vm")
+    cargo run --release -q -p rroot -- vm {{ ARGS }}
+
+# Run every test: unit and integration tests of all crates, then the VM tests (never skipped).
+test: (setup "build" "vm") initramfs
+    cargo test --workspace --exclude rroot-vmtests
+    # Two cores: at most two QEMU machines at once.
+    cargo test -p rroot-vmtests -- --test-threads=2
+
+# Sizes, boot time against a busybox initramfs and PID 1 memory (figures, not pass/fail).
+bench: (setup "build" "vm" "bench") initramfs
+    cargo run --release -q -p rroot-vmtests --bin bench
+
+# Formatting check and clippy with warnings as errors.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
