@@ -206,9 +206,12 @@ mod tests {
         }
     }
 
+    /// A raw record and its (prio, usec, message), if it parses.
+    type KmsgCase = (&'static [u8], Option<(u32, u64, &'static str)>);
+
     #[test]
     fn kmsg_records() {
-        let cases: &[(&[u8], Option<(u32, u64, &str)>)] = &[
+        let cases: &[KmsgCase] = &[
             (
                 b"6,339,5140900,-;NET: Registered protocol family 10\n",
                 Some((6, 5140900, "NET: Registered protocol family 10")),

@@ -547,9 +547,23 @@ mod tests {
             .collect()
     }
 
+    /// Command line, then the -t value, -o texts and operands it parses to.
+    type ParseCase = (
+        &'static str,
+        Option<&'static str>,
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+    /// Command line, mount types the fake fails (with errno), then the calls it records.
+    type PlanCase = (
+        &'static str,
+        &'static [(&'static str, Errno)],
+        &'static [&'static str],
+    );
+
     #[test]
     fn parse_table() {
-        let cases: &[(&str, Option<&str>, &[&str], &[&str])] = &[
+        let cases: &[ParseCase] = &[
             ("", None, &[], &[]),
             ("-t proc proc /proc", Some("proc"), &[], &["proc", "/proc"]),
             (
@@ -654,7 +668,7 @@ mod tests {
             b
         })
         .expect("write");
-        let cases: &[(&str, &[(&str, Errno)], &[&str])] = &[
+        let cases: &[PlanCase] = &[
             (
                 "-t tmpfs -o size=1m,nosuid tmpfs ROOT/mnt",
                 &[],
