@@ -17,6 +17,7 @@ use nix::errno::Errno;
 use nix::mount::{MntFlags, MsFlags};
 use rroot_init::fstype;
 use rroot_init::mountopt::{MountOptions, MountSpec};
+use rroot_init::mounts::{parse_mounts, MountEntry};
 
 use crate::error::{io_reason, AppletError, AppletResult, UsageError};
 
@@ -24,7 +25,8 @@ pub const USAGE: &str = "\
 usage: mount [-t TYPE] [-o OPTS] [-r|-w] [--bind|--rbind|--move] SOURCE TARGET
        mount -o remount[,OPTS] TARGET
        mount [-t TYPE]
-Mount SOURCE (device, image file, directory for --bind, or a name like proc) on TARGET.
+Mount SOURCE (device, UUID=, LABEL=, image file, directory for --bind, or a name like
+proc) on TARGET.
 Without -t the type is read from the superblock; image files use a loop device.
 Without arguments, list the mounts (of TYPE only with -t).
   -t TYPE   filesystem type, or a comma-separated list to try
@@ -41,6 +43,8 @@ pub enum MountError {
     NoTarget(PathBuf),
     #[error("{}: can't find the filesystem type, use -t", .0.display())]
     NoType(PathBuf),
+    #[error("{0}: no block device has this filesystem")]
+    NoDevice(String),
     #[error("{}: swap space, not mountable", .0.display())]
     Swap(PathBuf),
     #[error("{}: can't set up loop device: {}", path.display(), errno.desc())]
@@ -195,6 +199,13 @@ pub fn plan(o: Options, root: &Path) -> Result<Action, MountError> {
             opts.apply(text);
         }
     }
+    // util-linux's tags: the device is whichever holds that filesystem now.
+    let tag = source.to_string_lossy().into_owned();
+    let source = if tag.starts_with("UUID=") || tag.starts_with("LABEL=") {
+        fstype::find_by_tag(root, &tag).ok_or(MountError::NoDevice(tag))?
+    } else {
+        source
+    };
     let mut spec = MountSpec {
         source,
         target,
@@ -258,43 +269,7 @@ fn disk_filesystems(root: &Path) -> Result<Vec<String>, MountError> {
         .collect())
 }
 
-/// One line of /proc/self/mounts: source, target, type, options (octal escapes undone).
-pub fn parse_mounts(text: &str) -> Vec<[String; 4]> {
-    text.lines()
-        .filter_map(|line| {
-            let mut f = line.split(' ').map(unescape);
-            Some([f.next()?, f.next()?, f.next()?, f.next()?])
-        })
-        .collect()
-}
-
-/// Undo the kernel's `\040`-style escapes of space, tab, newline and backslash (fs/proc_namespace.c).
-fn unescape(field: &str) -> String {
-    let b = field.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let oct = b
-            .get(i + 1..i + 4)
-            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
-        match oct {
-            Some(d) if b[i] == b'\\' => {
-                out.push(
-                    d.iter()
-                        .fold(0u8, |n, c| n.wrapping_mul(8).wrapping_add(c - b'0')),
-                );
-                i += 4;
-            }
-            _ => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn read_mounts(root: &Path) -> Result<Vec<[String; 4]>, MountError> {
+fn read_mounts(root: &Path) -> Result<Vec<MountEntry>, MountError> {
     let path = root.join("proc/self/mounts");
     let text = fs::read_to_string(&path).map_err(|source| MountError::Read { path, source })?;
     Ok(parse_mounts(&text))
@@ -304,8 +279,8 @@ fn read_mounts(root: &Path) -> Result<Vec<[String; 4]>, MountError> {
 fn current_options(root: &Path, target: &Path) -> Result<String, MountError> {
     let want = fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
     let mounts = read_mounts(root)?;
-    match mounts.iter().rev().find(|m| Path::new(&m[1]) == want) {
-        Some(m) => Ok(m[3].clone()),
+    match mounts.iter().rev().find(|m| m.target == want) {
+        Some(m) => Ok(m.options.clone()),
         None => Err(MountError::Mount {
             subject: target.to_path_buf(),
             reason: "not mounted".into(),
@@ -315,10 +290,11 @@ fn current_options(root: &Path, target: &Path) -> Result<String, MountError> {
 
 /// `SRC on TARGET type FS (OPTS)`, like util-linux.
 pub fn list(root: &Path, types: Option<&str>, out: &mut dyn Write) -> Result<(), MountError> {
-    for [src, target, fs, opts] in read_mounts(root)? {
-        if types.is_some_and(|t| !t.split(',').any(|t| t == fs)) {
+    for m in read_mounts(root)? {
+        if types.is_some_and(|t| !t.split(',').any(|t| t == m.fstype)) {
             continue;
         }
+        let (src, target, fs, opts) = (&m.source, m.target.display(), &m.fstype, &m.options);
         writeln!(out, "{src} on {target} type {fs} ({opts})").map_err(MountError::Write)?;
     }
     Ok(())
@@ -341,8 +317,8 @@ pub trait MountSys {
 pub struct RealSys;
 
 // <linux/loop.h>
-const LOOP_CONFIGURE: libc::c_ulong = 0x4C0A;
-const LOOP_CTL_GET_FREE: libc::c_ulong = 0x4C82;
+const LOOP_CONFIGURE: libc::Ioctl = 0x4C0A;
+const LOOP_CTL_GET_FREE: libc::Ioctl = 0x4C82;
 const LO_FLAGS_READ_ONLY: u32 = 1;
 const LO_FLAGS_AUTOCLEAR: u32 = 4;
 
@@ -724,6 +700,19 @@ mod tests {
             plan_of(root, "ROOT/swap.img ROOT/mnt"),
             Err(MountError::Swap(_))
         ));
+        // A LABEL= tag finds its device under ROOT/sys/class/block and ROOT/dev.
+        fs::create_dir_all(root.join("sys/class/block/vda1")).expect("mkdir");
+        fs::create_dir_all(root.join("dev")).expect("mkdir");
+        let mut labelled = ext4.clone();
+        labelled[1024 + 0x78..1024 + 0x7c].copy_from_slice(b"data");
+        fs::write(root.join("dev/vda1"), labelled).expect("write");
+        let p = mount_plan(root, "LABEL=data ROOT/mnt");
+        assert_eq!(p.spec.source, root.join("dev/vda1"));
+        assert_eq!(p.candidates, [Some("ext4".to_string())]);
+        assert_eq!(
+            plan_of(root, "UUID=0000 ROOT/mnt").map_err(|e| e.to_string()),
+            Err("UUID=0000: no block device has this filesystem".to_string())
+        );
     }
 
     #[test]
@@ -822,20 +811,5 @@ mod tests {
             plan_of(root, "-t proc").ok(),
             Some(Action::List(Some("proc".into())))
         );
-    }
-
-    #[test]
-    fn unescape_table() {
-        let cases = [
-            ("plain", "plain"),
-            ("a\\040b", "a b"),
-            ("tab\\011x", "tab\tx"),
-            ("back\\134slash", "back\\slash"),
-            ("short\\04", "short\\04"),
-            ("\\999", "\\999"),
-        ];
-        for (raw, want) in cases {
-            assert_eq!(unescape(raw), want);
-        }
     }
 }

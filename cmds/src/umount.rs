@@ -10,7 +10,9 @@ use nix::errno::Errno;
 use nix::mount::MntFlags;
 
 use crate::error::{AppletResult, Failure, UsageError};
-use crate::mount::{parse_mounts, MountSys, RealSys};
+use rroot_init::mounts::{parse_mounts, MountEntry};
+
+use crate::mount::{MountSys, RealSys};
 
 pub const USAGE: &str = "\
 usage: umount [-l] [-f] TARGET...
@@ -58,16 +60,15 @@ impl Options {
 
 /// The mount point to hand umount(2): the argument itself, or, when it names a mounted
 /// device rather than a mount point, where that device was mounted last.
-pub fn resolve(arg: &Path, mounts: &[[String; 4]]) -> PathBuf {
-    let is = |field: &str| Path::new(field) == arg;
-    if mounts.iter().any(|m| is(&m[1])) {
+pub fn resolve(arg: &Path, mounts: &[MountEntry]) -> PathBuf {
+    if mounts.iter().any(|m| m.target == arg) {
         return arg.to_path_buf();
     }
     mounts
         .iter()
         .rev()
-        .find(|m| is(&m[0]))
-        .map_or_else(|| arg.to_path_buf(), |m| PathBuf::from(&m[1]))
+        .find(|m| Path::new(&m.source) == arg)
+        .map_or_else(|| arg.to_path_buf(), |m| m.target.clone())
 }
 
 fn reason(e: Errno) -> &'static str {

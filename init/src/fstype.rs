@@ -58,6 +58,27 @@ pub fn probe_path(path: &Path) -> Result<Option<Probe>, FsTypeError> {
     probe(&mut file).map_err(read)
 }
 
+/// The block device holding the filesystem a `UUID=…` or `LABEL=…` tag names (fstab, `root=`):
+/// each device listed in `root/sys/class/block` is probed through `root/dev/NAME`, in name
+/// order. Devices that cannot be read (an empty CD drive) are skipped.
+pub fn find_by_tag(root: &Path, tag: &str) -> Option<PathBuf> {
+    let mut names: Vec<_> = std::fs::read_dir(root.join("sys/class/block"))
+        .ok()?
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| root.join("dev").join(name))
+        .find(|dev| {
+            probe_path(dev)
+                .ok()
+                .flatten()
+                .is_some_and(|p| p.matches(tag))
+        })
+}
+
 /// Probe from the start of `dev`. A device shorter than [`PROBE_LEN`] reads as zero-padded.
 pub fn probe<R: Read + Seek>(dev: &mut R) -> io::Result<Option<Probe>> {
     dev.seek(SeekFrom::Start(0))?;
@@ -436,6 +457,34 @@ mod tests {
             err,
             format!("{}: No such file or directory", missing.display())
         );
+    }
+
+    #[test]
+    fn find_by_tag_searches_block_devices() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for name in ["sr0", "vda", "vda1", "vdb"] {
+            std::fs::create_dir_all(root.join("sys/class/block").join(name)).expect("mkdir");
+        }
+        std::fs::create_dir_all(root.join("dev")).expect("mkdir");
+        // sr0 has no device node (unreadable), vda is a bare disk, vda1 and vdb hold ext.
+        std::fs::write(root.join("dev/vda"), [0u8; 512]).expect("write");
+        std::fs::write(root.join("dev/vda1"), ext(0x4, 0x2, 0)).expect("write");
+        let mut other = ext(0, 0x2, 0);
+        other[1024 + 0x78..1024 + 0x7e].copy_from_slice(b"backup");
+        other[1024 + 0x68] = 0xff;
+        std::fs::write(root.join("dev/vdb"), other).expect("write");
+        let cases = [
+            ("LABEL=rootfs", Some("dev/vda1")),
+            (&*format!("UUID={UUID_TEXT}"), Some("dev/vda1")),
+            ("LABEL=backup", Some("dev/vdb")),
+            ("LABEL=missing", None),
+            ("/dev/vda1", None),
+        ];
+        for (tag, want) in cases {
+            assert_eq!(find_by_tag(root, tag), want.map(|w| root.join(w)), "{tag}");
+        }
+        assert_eq!(find_by_tag(&root.join("nothing"), "LABEL=rootfs"), None);
     }
 
     #[test]
