@@ -568,8 +568,14 @@ impl NetConfig for Rtnl {
     }
 
     fn del_route(&mut self, route: &Route) -> Result<(), NetlinkError> {
+        // Like iproute2: scope NOWHERE, protocol and type 0 match any route to the destination
+        // (the kernel compares only what is set; fib_table_delete).
+        let mut msg = route_to_message(route);
+        msg.header.scope = RouteScope::NoWhere;
+        msg.header.protocol = RouteProtocol::Unspec;
+        msg.header.kind = RouteType::Unspec;
         self.request(
-            RouteNetlinkMessage::DelRoute(route_to_message(route)),
+            RouteNetlinkMessage::DelRoute(msg),
             NLM_F_ACK,
             &|| format!("delete route {}", route_text(route)),
         )

@@ -154,7 +154,15 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), DhcpError> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
-        fs::rename(&tmp, path)
+        match fs::rename(&tmp, path) {
+            // A file bind-mounted over the target (containers, `ip netns exec` with
+            // /etc/netns/NAME/resolv.conf) cannot be renamed over: write it in place.
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                let _ = fs::remove_file(&tmp);
+                fs::write(path, text)
+            }
+            other => other,
+        }
     };
     write().map_err(|e| {
         let _ = fs::remove_file(&tmp);

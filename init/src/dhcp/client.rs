@@ -30,6 +30,8 @@ const SERVER_PORT: u16 = 67;
 pub struct DhcpOptions {
     /// One-shot: give up after this long without a lease. Daemon: say so, keep trying.
     pub timeout: Duration,
+    /// Daemon: after a timeout without a lease, start a fresh exchange this long later.
+    pub retry: Duration,
     /// Keep running after the first lease: renew at T1, rebind at T2, start over on expiry.
     pub daemon: bool,
     /// Print the lease, configure nothing (the link is still brought up to talk).
@@ -60,6 +62,7 @@ impl Default for DhcpOptions {
     fn default() -> Self {
         DhcpOptions {
             timeout: Duration::from_secs(15),
+            retry: Duration::from_secs(60),
             daemon: false,
             dry_run: false,
             verbose: false,
@@ -236,12 +239,16 @@ pub fn run_interface(
     let now = || started.elapsed();
     let mut pending = machine.start(now());
     let mut warned = false;
+    let mut next_restart = Duration::MAX;
     loop {
         for action in std::mem::take(&mut pending) {
             match action {
                 Action::Send { msg, xid, secs, to } => {
                     if opts.verbose {
-                        log(&format!("{iface}: send {msg:?} xid {xid:#010x} to {to:?}"));
+                        log(&format!(
+                            "{iface}: send {msg:?} xid {xid:#010x} to {to:?} at {} ms",
+                            started.elapsed().as_millis()
+                        ));
                     }
                     send(&sock, iface, &build(&msg, xid, secs, &id), to)?;
                 }
@@ -282,19 +289,34 @@ pub fn run_interface(
             if !warned {
                 log(&format!("{iface}: no lease after {secs} s, still trying"));
                 warned = true;
+                next_restart = elapsed + opts.retry;
+            } else if elapsed >= next_restart {
+                // A fresh exchange: new xid, back-off from the start (ISC dhclient's -retry).
+                pending = machine.start(elapsed);
+                next_restart = elapsed + opts.timeout + opts.retry;
+                continue;
             }
         }
         let mut wait = machine
             .deadline()
             .map_or(Duration::from_secs(3600), |d| d.saturating_sub(elapsed));
-        if machine.lease().is_none() && !opts.daemon {
-            wait = wait.min(opts.timeout.saturating_sub(elapsed));
+        if machine.lease().is_none() {
+            let until = if opts.daemon && warned {
+                next_restart
+            } else {
+                opts.timeout
+            };
+            wait = wait.min(until.saturating_sub(elapsed));
         }
         match receive(&sock, iface, wait)? {
             Some((buf, len)) => match parse_reply(&buf, len, machine.xid(), &mac, iface) {
                 Ok(reply) => {
                     if opts.verbose {
-                        log(&format!("{iface}: received {}", reply_name(&reply)));
+                        log(&format!(
+                            "{iface}: received {} at {} ms",
+                            reply_name(&reply),
+                            started.elapsed().as_millis()
+                        ));
                     }
                     pending = machine.on_reply(reply, now());
                 }
