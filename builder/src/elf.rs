@@ -192,11 +192,11 @@ fn le64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
-/// Dependencies of the file at `path`, or `None` when it is not ELF.
+/// Dependencies of the file at `path`, or `None` when it is not ELF. Errors do not repeat
+/// the path (callers name it as they see fit).
 pub fn read_file_deps(path: &Path) -> Result<Option<ElfDeps>> {
-    let mut file =
-        File::open(path).map_err(|e| anyhow!("{}: {}", path.display(), io_reason(&e)))?;
-    read_deps(&mut file).map_err(|e| anyhow!("{}: {e:#}", path.display()))
+    let mut file = File::open(path).map_err(|e| anyhow!("{}", io_reason(&e)))?;
+    read_deps(&mut file)
 }
 
 /// One file the closure of an ELF needs.
@@ -263,7 +263,9 @@ impl LibraryResolver {
                 if found.contains_key(&guest) {
                     continue;
                 }
-                if let Some(more) = read_file_deps(&host)? {
+                let more =
+                    read_file_deps(&host).map_err(|e| anyhow!("{}: {e:#}", host.display()))?;
+                if let Some(more) = more {
                     queue.push_back((guest.clone(), more));
                 }
                 found.insert(guest, host);

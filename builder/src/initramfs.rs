@@ -108,6 +108,8 @@ pub fn run(args: Args) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from(format!("out/initramfs.cpio{}", compression.extension())));
 
     let rbox = match args.rbox {
+        // `--rbox rbox` means the file here, not a program looked up in PATH.
+        Some(path) if path.is_relative() => Path::new(".").join(path),
         Some(path) => path,
         None => build_rbox()?,
     };
@@ -462,7 +464,7 @@ impl FileAdder<'_> {
         let origin = Origin::User(format!("--files {}", spec.arg));
         let dst = spec.destination(meta.is_dir())?;
         if !meta.is_dir() {
-            return self.add_entry(&spec.src, &meta, &dst, &origin);
+            return self.add_entry(&spec.src, &meta, &dst, &origin, false);
         }
         let walk = walkdir::WalkDir::new(&spec.src)
             .follow_links(false)
@@ -496,15 +498,28 @@ impl FileAdder<'_> {
                     .metadata()
                     .map_err(|e| anyhow!("{}: {e}", entry.path().display()))?
             };
-            self.add_entry(entry.path(), &meta, &path, &origin)?;
+            self.add_entry(entry.path(), &meta, &path, &origin, true)?;
         }
         Ok(())
     }
 
-    fn add_entry(&mut self, src: &Path, meta: &Metadata, dst: &str, origin: &Origin) -> Result<()> {
+    /// Add one host file at `dst`. `in_dir`: it was found walking a directory, so errors
+    /// name it (the `--files` argument alone names a top-level source).
+    fn add_entry(
+        &mut self,
+        src: &Path,
+        meta: &Metadata,
+        dst: &str,
+        origin: &Origin,
+        in_dir: bool,
+    ) -> Result<()> {
         let kind = node_kind(src, meta)?;
         let elf_deps = match &kind {
-            NodeKind::File(_) => elf::read_file_deps(src)?,
+            // Reading the ELF header also proves the file is readable, before any output.
+            NodeKind::File(_) => elf::read_file_deps(src).map_err(|e| match in_dir {
+                true => anyhow!("{}: {e:#}", src.display()),
+                false => e,
+            })?,
             _ => None,
         };
         let node = Node {
