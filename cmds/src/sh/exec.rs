@@ -1,0 +1,900 @@
+//! Running the AST: shell state, fork/exec, pipelines, redirections, waiting for children.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::rc::Rc;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::signal::{self, SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::stat::Mode;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{ForkResult, Pid};
+
+use super::parser::{self, assignment_split, Cmd, Redir, RedirKind, Simple};
+use super::{builtins, fdio};
+
+#[derive(Debug, Clone)]
+pub struct Var {
+    pub value: String,
+    pub exported: bool,
+}
+
+/// Why execution stops early. `Fail` is an already reported, non-fatal failure of one command.
+#[derive(Debug)]
+pub enum Flow {
+    Break(u32),
+    Continue(u32),
+    Return(i32),
+    Exit(i32),
+    /// An error that ends a non-interactive shell (expansion errors, `set -u`).
+    Abort(i32),
+    Fail(i32),
+}
+
+pub type Ex = Result<i32, Flow>;
+
+pub struct Shell {
+    pub vars: HashMap<String, Var>,
+    pub funcs: HashMap<String, Rc<Cmd>>,
+    pub arg0: String,
+    pub params: Vec<String>,
+    pub status: i32,
+    pub pid: i32,
+    pub last_bg: Option<i32>,
+    /// Background children: pid and exit status once reaped.
+    pub jobs: Vec<(i32, Option<i32>)>,
+    pub errexit: bool,
+    pub xtrace: bool,
+    pub nounset: bool,
+    pub noglob: bool,
+    pub interactive: bool,
+    /// The shell ignores SIGINT/SIGQUIT itself; children must get them back.
+    pub owns_sigint: bool,
+    pub in_child: bool,
+    /// Depth of contexts where a failure doesn't trigger `set -e` (conditions, `!`, non-final `&&`/`||`).
+    pub cond: u32,
+    exempt: bool,
+    pub locals: Vec<Vec<(String, Option<Var>)>>,
+    pub loop_depth: u32,
+    /// Status of the last command substitution, for commands made only of assignments.
+    pub subst_status: Option<i32>,
+    /// The EXIT trap.
+    pub exit_trap: Option<String>,
+}
+
+pub enum Found {
+    Path(String),
+    Applet,
+    NotFound,
+    NoPerm,
+}
+
+pub fn err(msg: &str) {
+    fdio::write_all(2, format!("sh: {msg}\n").as_bytes());
+}
+
+impl Shell {
+    pub fn new(arg0: String, params: Vec<String>) -> Shell {
+        let mut vars = HashMap::new();
+        for (k, v) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if parser::is_name(&k) {
+                let value = v.to_string_lossy().into_owned();
+                vars.insert(
+                    k,
+                    Var {
+                        value,
+                        exported: true,
+                    },
+                );
+            }
+        }
+        let mut sh = Shell {
+            vars,
+            funcs: HashMap::new(),
+            arg0,
+            params,
+            status: 0,
+            pid: std::process::id() as i32,
+            last_bg: None,
+            jobs: Vec::new(),
+            errexit: false,
+            xtrace: false,
+            nounset: false,
+            noglob: false,
+            interactive: false,
+            owns_sigint: false,
+            in_child: false,
+            cond: 0,
+            exempt: false,
+            locals: Vec::new(),
+            loop_depth: 0,
+            subst_status: None,
+            exit_trap: None,
+        };
+        if let Ok(cwd) = std::env::current_dir() {
+            let cwd = cwd.to_string_lossy().into_owned();
+            let keep = sh.get("PWD").is_some_and(|p| {
+                p.starts_with('/')
+                    && std::fs::canonicalize(&p).is_ok_and(|c| c.to_string_lossy() == cwd)
+            });
+            if !keep {
+                sh.set_exported("PWD", cwd);
+            }
+        }
+        sh
+    }
+
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.vars.get(name).map(|v| v.value.clone())
+    }
+
+    pub fn set(&mut self, name: &str, value: String) {
+        match self.vars.get_mut(name) {
+            Some(v) => v.value = value,
+            None => {
+                self.vars.insert(
+                    name.to_string(),
+                    Var {
+                        value,
+                        exported: false,
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn set_exported(&mut self, name: &str, value: String) {
+        self.vars.insert(
+            name.to_string(),
+            Var {
+                value,
+                exported: true,
+            },
+        );
+    }
+
+    pub fn ifs(&self) -> String {
+        self.get("IFS").unwrap_or_else(|| " \t\n".into())
+    }
+
+    // ---- commands ----
+
+    pub fn exec(&mut self, cmd: &Cmd) -> Ex {
+        let st = self.exec_inner(cmd)?;
+        self.status = st;
+        Ok(st)
+    }
+
+    fn guarded(&mut self, cmd: &Cmd) -> Ex {
+        self.cond += 1;
+        let r = self.exec(cmd);
+        self.cond -= 1;
+        r
+    }
+
+    fn exec_inner(&mut self, cmd: &Cmd) -> Ex {
+        match cmd {
+            Cmd::Simple(s) => self.simple(s, false),
+            Cmd::Pipeline(cmds, bang) => {
+                if *bang {
+                    let st = self.guarded(&Cmd::Pipeline(cmds.clone(), false))?;
+                    self.exempt = true;
+                    Ok((st == 0) as i32)
+                } else {
+                    self.pipeline(cmds)
+                }
+            }
+            Cmd::AndOr(first, rest) => {
+                let mut st = self.guarded(first)?;
+                let mut from_last = false;
+                for (i, (and, c)) in rest.iter().enumerate() {
+                    if *and != (st == 0) {
+                        continue;
+                    }
+                    from_last = i + 1 == rest.len();
+                    st = if from_last {
+                        self.exec(c)?
+                    } else {
+                        self.guarded(c)?
+                    };
+                }
+                self.exempt = !from_last;
+                Ok(st)
+            }
+            Cmd::List(items) => {
+                let mut st = 0;
+                for (c, bg) in items {
+                    if *bg {
+                        self.background(c);
+                        st = 0;
+                        self.status = 0;
+                        continue;
+                    }
+                    self.exempt = false;
+                    st = self.exec(c)?;
+                    if st != 0 && self.errexit && self.cond == 0 && !self.exempt {
+                        return Err(Flow::Exit(st));
+                    }
+                }
+                Ok(st)
+            }
+            Cmd::Group(body) => self.exec(body),
+            Cmd::Subshell(body) => {
+                let body = body.clone();
+                match self.fork_child(false, |sh| sh.child_run(&body)) {
+                    Some(pid) => Ok(self.wait_fg(pid)),
+                    None => Ok(2),
+                }
+            }
+            Cmd::If(arms, otherwise) => {
+                for (c, body) in arms {
+                    if self.guarded(c)? == 0 {
+                        return self.exec(body);
+                    }
+                }
+                match otherwise {
+                    Some(b) => self.exec(b),
+                    None => Ok(0),
+                }
+            }
+            Cmd::Loop { until, cond, body } => {
+                let mut last = 0;
+                self.loop_depth += 1;
+                let r = loop {
+                    match self.guarded(cond) {
+                        Ok(st) if (st == 0) == *until => break Ok(last),
+                        Ok(_) => {}
+                        Err(e) => break Err(e),
+                    }
+                    match self.loop_body(body) {
+                        Ok(Some(st)) => last = st,
+                        Ok(None) => break Ok(last),
+                        Err(e) => break Err(e),
+                    }
+                };
+                self.loop_depth -= 1;
+                r
+            }
+            Cmd::For { var, words, body } => {
+                let items = match words {
+                    Some(ws) => {
+                        let mut v = Vec::new();
+                        for w in ws {
+                            v.extend(self.expand_fields(w)?);
+                        }
+                        v
+                    }
+                    None => self.params.clone(),
+                };
+                let mut last = 0;
+                self.loop_depth += 1;
+                let mut r = Ok(0);
+                for it in items {
+                    self.set(var, it);
+                    match self.loop_body(body) {
+                        Ok(Some(st)) => last = st,
+                        Ok(None) => break,
+                        Err(e) => {
+                            r = Err(e);
+                            break;
+                        }
+                    }
+                }
+                self.loop_depth -= 1;
+                r.map(|_| last)
+            }
+            Cmd::Case(word, arms) => {
+                let subject = self.expand_single(word)?;
+                for (pats, body) in arms {
+                    for p in pats {
+                        let pat = self.expand_pattern(p)?;
+                        if super::glob::matches(&pat, &subject) {
+                            return self.exec(body);
+                        }
+                    }
+                }
+                Ok(0)
+            }
+            Cmd::FuncDef(name, body) => {
+                self.funcs.insert(name.clone(), body.clone());
+                Ok(0)
+            }
+            Cmd::Redirected(inner, redirs) => {
+                let saved = match self.redirect(redirs, true) {
+                    Ok(s) => s,
+                    Err(Flow::Fail(st)) => return Ok(st),
+                    Err(e) => return Err(e),
+                };
+                let r = self.exec(inner);
+                restore(saved);
+                r
+            }
+        }
+    }
+
+    /// One loop iteration: `Some(status)` to go on, `None` after `break`.
+    fn loop_body(&mut self, body: &Cmd) -> Result<Option<i32>, Flow> {
+        match self.exec(body) {
+            Ok(st) => Ok(Some(st)),
+            Err(Flow::Break(n)) if n > 1 => Err(Flow::Break(n - 1)),
+            Err(Flow::Break(_)) => Ok(None),
+            Err(Flow::Continue(n)) if n > 1 => Err(Flow::Continue(n - 1)),
+            Err(Flow::Continue(_)) => Ok(Some(self.status)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn pipeline(&mut self, cmds: &[Cmd]) -> Ex {
+        if cmds.len() == 1 {
+            return self.exec(&cmds[0]);
+        }
+        let mut pids = Vec::new();
+        let mut prev: Option<i32> = None;
+        for (i, c) in cmds.iter().enumerate() {
+            let last = i + 1 == cmds.len();
+            let pipe = if last {
+                None
+            } else {
+                match fdio::pipe() {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        err(&format!("pipe: {}", e.desc()));
+                        break;
+                    }
+                }
+            };
+            let pid = self.fork_child(false, |sh| {
+                if let Some(r) = prev {
+                    fdio::dup2(r, 0);
+                    fdio::close(r);
+                }
+                if let Some((r, w)) = pipe {
+                    fdio::close(r);
+                    fdio::dup2(w, 1);
+                    fdio::close(w);
+                }
+                sh.child_run(c)
+            });
+            if let Some(r) = prev.take() {
+                fdio::close(r);
+            }
+            if let Some((r, w)) = pipe {
+                fdio::close(w);
+                prev = Some(r);
+            }
+            pids.extend(pid);
+        }
+        if let Some(r) = prev {
+            fdio::close(r);
+        }
+        let mut st = 1;
+        for pid in pids {
+            st = self.wait_fg(pid);
+        }
+        Ok(st)
+    }
+
+    fn background(&mut self, cmd: &Cmd) {
+        let pid = self.fork_child(true, |sh| {
+            // XCU §2.9.3: without job control, asynchronous lists read /dev/null.
+            if let Ok(fd) = fdio::open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
+                if fd != 0 {
+                    fdio::dup2(fd, 0);
+                    fdio::close(fd);
+                }
+            }
+            sh.child_run(cmd)
+        });
+        if let Some(pid) = pid {
+            self.last_bg = Some(pid);
+            self.jobs.push((pid, None));
+        }
+    }
+
+    /// Run `cmd` as the whole life of a forked child: simple commands exec without another fork.
+    pub fn child_run(&mut self, cmd: &Cmd) -> i32 {
+        let mut c = cmd;
+        while let Cmd::List(items) = c {
+            if items.len() != 1 || items[0].1 {
+                break;
+            }
+            c = &items[0].0;
+        }
+        let r = match c {
+            Cmd::Simple(s) if !self.errexit => self.simple(s, true),
+            _ => self.exec(c),
+        };
+        match r {
+            Ok(st) => st,
+            Err(Flow::Exit(st) | Flow::Abort(st) | Flow::Return(st) | Flow::Fail(st)) => st,
+            Err(_) => self.status,
+        }
+    }
+
+    /// Fork; the child runs `f` and exits with its status. `None` if fork failed (reported).
+    pub fn fork_child(&mut self, bg: bool, f: impl FnOnce(&mut Shell) -> i32) -> Option<i32> {
+        // SAFETY: the shell is single-threaded, so the child may run arbitrary code after fork.
+        match unsafe { nix::unistd::fork() } {
+            Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
+            Ok(ForkResult::Child) => {
+                self.in_child = true;
+                self.interactive = false;
+                self.jobs.clear();
+                if bg {
+                    // XCU §2.11: asynchronous lists ignore SIGINT and SIGQUIT without job control.
+                    for s in [Signal::SIGINT, Signal::SIGQUIT] {
+                        // SAFETY: SIG_IGN installs no handler code.
+                        let _ = unsafe { signal::signal(s, SigHandler::SigIgn) };
+                    }
+                    self.owns_sigint = false;
+                }
+                let st = f(self);
+                let st = self.run_exit_trap(st);
+                fdio::exit(st)
+            }
+            Err(e) => {
+                err(&format!("fork: {}", e.desc()));
+                None
+            }
+        }
+    }
+
+    pub fn run_exit_trap(&mut self, st: i32) -> i32 {
+        if let Some(t) = self.exit_trap.take() {
+            self.status = st;
+            let _ = self.eval_text(&t);
+        }
+        st
+    }
+
+    /// Wait for a foreground child; a signal death is 128+signal.
+    pub fn wait_fg(&mut self, pid: i32) -> i32 {
+        loop {
+            match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WUNTRACED)) {
+                Ok(WaitStatus::Exited(_, c)) => return c,
+                Ok(WaitStatus::Signaled(_, sig, _)) => {
+                    if self.interactive && sig == Signal::SIGINT {
+                        fdio::write_all(2, b"\n");
+                    }
+                    return 128 + sig as i32;
+                }
+                // Without job control a stopped child would hang the shell: let it go on.
+                Ok(WaitStatus::Stopped(p, _)) => {
+                    let _ = signal::kill(p, Signal::SIGCONT);
+                }
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(_) => return 127,
+            }
+        }
+    }
+
+    /// Collect finished background children so they don't linger as zombies.
+    pub fn reap_jobs(&mut self) {
+        for job in self.jobs.iter_mut().filter(|j| j.1.is_none()) {
+            match waitpid(Pid::from_raw(job.0), Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, c)) => job.1 = Some(c),
+                Ok(WaitStatus::Signaled(_, s, _)) => job.1 = Some(128 + s as i32),
+                Err(_) => job.1 = Some(127),
+                Ok(_) => {}
+            }
+        }
+        if self.jobs.len() > 64 {
+            let last = self.last_bg;
+            self.jobs.retain(|j| j.1.is_none() || Some(j.0) == last);
+        }
+    }
+
+    // ---- simple commands ----
+
+    pub fn simple(&mut self, s: &Simple, nofork: bool) -> Ex {
+        self.subst_status = None;
+        let mut argv = Vec::new();
+        for w in &s.words {
+            argv.extend(self.expand_fields(w)?);
+        }
+        let mut assigns = Vec::new();
+        for a in &s.assigns {
+            if let Some((name, raw)) = assignment_split(a) {
+                let v = self.expand_assign(raw)?;
+                assigns.push((name.to_string(), v));
+            }
+        }
+        if self.xtrace {
+            let mut line = String::from("+");
+            for (n, v) in &assigns {
+                line.push_str(&format!(" {n}={v}"));
+            }
+            for a in &argv {
+                line.push(' ');
+                line.push_str(a);
+            }
+            line.push('\n');
+            fdio::write_all(2, line.as_bytes());
+        }
+        let Some(name) = argv.first().cloned() else {
+            for (n, v) in assigns {
+                self.set(&n, v);
+            }
+            let st = self.subst_status.unwrap_or(0);
+            return match self.redirect(&s.redirs, true) {
+                Ok(saved) => {
+                    restore(saved);
+                    Ok(st)
+                }
+                Err(Flow::Fail(st)) => Ok(st),
+                Err(e) => Err(e),
+            };
+        };
+        if name == "exec" && argv.len() == 1 {
+            return match self.redirect(&s.redirs, false) {
+                Ok(_) => Ok(0),
+                Err(Flow::Fail(st)) => Err(self.special_fail(st)),
+                Err(e) => Err(e),
+            };
+        }
+        if name == "exec" {
+            argv.remove(0);
+            let st = self.exec_external(&argv, &assigns, &s.redirs);
+            return if self.in_child {
+                Err(Flow::Exit(st))
+            } else {
+                Err(self.special_fail(st))
+            };
+        }
+        let func = if name == "command" {
+            None
+        } else {
+            self.funcs.get(&name).cloned()
+        };
+        if func.is_some() || builtins::is_builtin(&name) {
+            let saved = match self.redirect(&s.redirs, true) {
+                Ok(saved) => saved,
+                Err(Flow::Fail(st)) => return Ok(st),
+                Err(e) => return Err(e),
+            };
+            let special = builtins::is_special(&name);
+            let mut old = Vec::new();
+            for (n, v) in assigns {
+                if !special {
+                    old.push((n.clone(), self.vars.get(&n).cloned()));
+                }
+                self.set(&n, v);
+            }
+            let r = match func {
+                Some(body) => self.call_function(&body, argv),
+                None => builtins::run(self, &argv),
+            };
+            for (n, v) in old.into_iter().rev() {
+                match v {
+                    Some(v) => self.vars.insert(n, v),
+                    None => self.vars.remove(&n),
+                };
+            }
+            restore(saved);
+            return r;
+        }
+        if nofork {
+            return Ok(self.exec_external(&argv, &assigns, &s.redirs));
+        }
+        match self.fork_child(false, |sh| sh.exec_external(&argv, &assigns, &s.redirs)) {
+            Some(pid) => Ok(self.wait_fg(pid)),
+            None => Ok(2),
+        }
+    }
+
+    /// A failing special builtin ends a non-interactive shell (XCU §2.8.1).
+    fn special_fail(&self, st: i32) -> Flow {
+        if self.interactive {
+            Flow::Fail(st)
+        } else {
+            Flow::Exit(st)
+        }
+    }
+
+    pub fn call_function(&mut self, body: &Cmd, argv: Vec<String>) -> Ex {
+        let saved = std::mem::replace(&mut self.params, argv.into_iter().skip(1).collect());
+        self.locals.push(Vec::new());
+        let r = self.exec(body);
+        for (n, v) in self.locals.pop().unwrap_or_default().into_iter().rev() {
+            match v {
+                Some(v) => self.vars.insert(n, v),
+                None => self.vars.remove(&n),
+            };
+        }
+        self.params = saved;
+        match r {
+            Err(Flow::Return(st)) => Ok(st),
+            r => r,
+        }
+    }
+
+    pub fn find_command(&self, name: &str) -> Found {
+        if name.contains('/') {
+            return Found::Path(name.to_string());
+        }
+        let path = self
+            .get("PATH")
+            .unwrap_or_else(|| "/bin:/sbin:/usr/bin:/usr/sbin".into());
+        let mut noperm = None;
+        for dir in path.split(':') {
+            let p = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{}/{name}", dir.trim_end_matches('/'))
+            };
+            if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+                if nix::unistd::access(p.as_str(), nix::unistd::AccessFlags::X_OK).is_ok() {
+                    return Found::Path(p);
+                }
+                noperm.get_or_insert(p);
+            }
+        }
+        if crate::applets::exists(name) {
+            return Found::Applet;
+        }
+        match noperm {
+            Some(_) => Found::NoPerm,
+            None => Found::NotFound,
+        }
+    }
+
+    fn environ(&self, assigns: &[(String, String)]) -> Vec<CString> {
+        let mut env: Vec<CString> = Vec::new();
+        let mut push = |k: &str, v: &str| {
+            if let Ok(c) = CString::new(format!("{k}={v}")) {
+                env.push(c);
+            }
+        };
+        for (k, v) in &self.vars {
+            if v.exported && !assigns.iter().any(|(n, _)| n == k) {
+                push(k, &v.value);
+            }
+        }
+        for (k, v) in assigns {
+            push(k, v);
+        }
+        env
+    }
+
+    /// Apply redirections and exec `argv`; returns only on failure, with the exit status.
+    pub fn exec_external(
+        &mut self,
+        argv: &[String],
+        assigns: &[(String, String)],
+        redirs: &[Redir],
+    ) -> i32 {
+        match self.redirect(redirs, false) {
+            Ok(_) => {}
+            Err(Flow::Fail(st) | Flow::Abort(st) | Flow::Exit(st)) => return st,
+            Err(_) => return 1,
+        }
+        let Some(name) = argv.first() else { return 0 };
+        let path = match self.find_command(name) {
+            Found::Path(p) => p,
+            Found::Applet => "/proc/self/exe".to_string(),
+            Found::NotFound => {
+                err(&format!("{name}: not found"));
+                return 127;
+            }
+            Found::NoPerm => {
+                err(&format!("{name}: Permission denied"));
+                return 126;
+            }
+        };
+        let env = self.environ(assigns);
+        let cargs: Vec<CString> = argv
+            .iter()
+            .filter_map(|a| CString::new(a.as_str()).ok())
+            .collect();
+        let Ok(cpath) = CString::new(path.as_str()) else {
+            err(&format!("{name}: not found"));
+            return 127;
+        };
+        reset_signals(self.owns_sigint);
+        let e = match nix::unistd::execve(&cpath, &cargs, &env) {
+            Err(e) => e,
+        };
+        if e == Errno::ENOEXEC {
+            // A script without `#!`: run it with this shell (XCU §2.9.1.1).
+            let mut sargs = vec![c"sh".to_owned(), cpath.clone()];
+            sargs.extend(cargs.into_iter().skip(1));
+            let _ = nix::unistd::execve(c"/proc/self/exe", &sargs, &env);
+        }
+        match e {
+            Errno::ENOENT => {
+                err(&format!("{name}: not found"));
+                127
+            }
+            _ => {
+                err(&format!("{name}: {}", e.desc()));
+                126
+            }
+        }
+    }
+
+    // ---- redirections ----
+
+    /// Apply redirections; with `save`, return how to undo them.
+    pub fn redirect(
+        &mut self,
+        redirs: &[Redir],
+        save: bool,
+    ) -> Result<Vec<(i32, Option<i32>)>, Flow> {
+        let mut saved = Vec::new();
+        for r in redirs {
+            match self.redirect_one(r, save, &mut saved) {
+                Ok(()) => {}
+                Err(e) => {
+                    restore(saved);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(saved)
+    }
+
+    fn redirect_one(
+        &mut self,
+        r: &Redir,
+        save: bool,
+        saved: &mut Vec<(i32, Option<i32>)>,
+    ) -> Result<(), Flow> {
+        let newfd = match &r.kind {
+            RedirKind::HereDoc(body, expand) => {
+                let text = if *expand {
+                    self.expand_heredoc(&body.borrow())?
+                } else {
+                    body.borrow().clone()
+                };
+                match self.heredoc_fd(text) {
+                    Some(fd) => Some(fd),
+                    None => return Err(Flow::Fail(1)),
+                }
+            }
+            RedirKind::Dup => {
+                let t = self.expand_single(&r.target)?;
+                if t == "-" {
+                    None
+                } else {
+                    match t.parse::<i32>() {
+                        Ok(n) if fdio::is_open(n) => Some(-1 - n),
+                        _ => {
+                            err(&format!("{t}: Bad file descriptor"));
+                            return Err(Flow::Fail(1));
+                        }
+                    }
+                }
+            }
+            kind => {
+                let t = self.expand_single(&r.target)?;
+                let flags = match kind {
+                    RedirKind::Read => OFlag::O_RDONLY,
+                    RedirKind::Write => OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_TRUNC,
+                    RedirKind::Append => OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_APPEND,
+                    _ => OFlag::O_RDWR | OFlag::O_CREAT,
+                };
+                match fdio::open(&t, flags, Mode::from_bits_truncate(0o666)) {
+                    Ok(fd) => Some(fd),
+                    Err(e) => {
+                        err(&format!("{t}: {}", e.desc()));
+                        return Err(Flow::Fail(1));
+                    }
+                }
+            }
+        };
+        if save {
+            saved.push((r.fd, fdio::save(r.fd)));
+        }
+        match newfd {
+            None => fdio::close(r.fd),
+            // A duplicate of an existing descriptor, encoded as -1-n.
+            Some(n) if n < 0 => {
+                if -1 - n != r.fd {
+                    fdio::dup2(-1 - n, r.fd);
+                }
+            }
+            Some(fd) if fd != r.fd => {
+                fdio::dup2(fd, r.fd);
+                fdio::close(fd);
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    /// A pipe whose read end yields `text`; big bodies are fed by a child so the pipe can't fill up.
+    fn heredoc_fd(&mut self, text: String) -> Option<i32> {
+        let (r, w) = match fdio::pipe() {
+            Ok(p) => p,
+            Err(e) => {
+                err(&format!("pipe: {}", e.desc()));
+                return None;
+            }
+        };
+        if text.len() <= 4096 {
+            fdio::write_all(w, text.as_bytes());
+        } else {
+            self.fork_child(false, |_| {
+                fdio::close(r);
+                fdio::write_all(w, text.as_bytes());
+                0
+            });
+        }
+        fdio::close(w);
+        Some(r)
+    }
+
+    // ---- text ----
+
+    /// Parse and run `text` in this shell (`eval`, `.`, traps, `-c`).
+    pub fn eval_text(&mut self, text: &str) -> Ex {
+        let src: Vec<char> = text.chars().collect();
+        let mut p = parser::Parser::new(&src, 0, 1);
+        let mut st = 0;
+        loop {
+            match p.complete_command() {
+                Ok(Some(cmd)) => st = self.exec(&cmd)?,
+                Ok(None) => return Ok(st),
+                Err(e) => {
+                    err(&e.to_string());
+                    return Err(self.special_fail(2));
+                }
+            }
+        }
+    }
+}
+
+pub fn restore(saved: Vec<(i32, Option<i32>)>) {
+    for (fd, copy) in saved.into_iter().rev() {
+        match copy {
+            Some(c) => {
+                fdio::dup2(c, fd);
+                fdio::close(c);
+            }
+            None => fdio::close(fd),
+        }
+    }
+}
+
+/// What a child must not inherit from the shell: an ignored SIGINT/SIGQUIT (when the shell set
+/// it), and a blocked signal mask.
+pub fn reset_signals(owns_sigint: bool) {
+    if owns_sigint {
+        for s in [
+            Signal::SIGINT,
+            Signal::SIGQUIT,
+            Signal::SIGTSTP,
+            Signal::SIGTTIN,
+            Signal::SIGTTOU,
+        ] {
+            // SAFETY: SIG_DFL installs no handler code.
+            let _ = unsafe { signal::signal(s, SigHandler::SigDfl) };
+        }
+    }
+    let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+}
+
+/// Interactive shells survive Ctrl-C and Ctrl-\ (they go to the foreground command).
+pub fn ignore_interactive_signals() {
+    for s in [
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGTSTP,
+        Signal::SIGTTIN,
+        Signal::SIGTTOU,
+    ] {
+        // SAFETY: SIG_IGN installs no handler code.
+        let _ = unsafe { signal::signal(s, SigHandler::SigIgn) };
+    }
+}
+
+impl super::arith::ArithVars for Shell {
+    fn get_var(&self, name: &str) -> Option<String> {
+        self.get(name)
+    }
+    fn set_var(&mut self, name: &str, value: String) {
+        self.set(name, value)
+    }
+}

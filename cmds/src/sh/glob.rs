@@ -1,0 +1,274 @@
+//! Shell pattern matching (XCU §2.13): `*`, `?`, `[…]` with `!`/`^`, ranges and `[:class:]`;
+//! a backslash makes the next character literal. Pathname expansion walks directories itself.
+
+use std::path::Path;
+
+/// Does `pat` match all of `s`?
+pub fn matches(pat: &str, s: &str) -> bool {
+    let p: Vec<char> = pat.chars().collect();
+    let t: Vec<char> = s.chars().collect();
+    match_at(&p, &t)
+}
+
+fn match_at(p: &[char], t: &[char]) -> bool {
+    let (mut pi, mut ti) = (0, 0);
+    // Where to resume after the last `*`: (pattern index after it, text index it absorbed up to).
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if pi < p.len() {
+            match p[pi] {
+                '*' => {
+                    star = Some((pi + 1, ti));
+                    pi += 1;
+                    continue;
+                }
+                '?' if ti < t.len() => {
+                    pi += 1;
+                    ti += 1;
+                    continue;
+                }
+                '[' if ti < t.len() => {
+                    if let Some((ok, next)) = bracket(p, pi, t[ti]) {
+                        if ok {
+                            pi = next;
+                            ti += 1;
+                            continue;
+                        }
+                    } else if t[ti] == '[' {
+                        pi += 1;
+                        ti += 1;
+                        continue;
+                    }
+                }
+                '\\' if pi + 1 < p.len() => {
+                    if ti < t.len() && t[ti] == p[pi + 1] {
+                        pi += 2;
+                        ti += 1;
+                        continue;
+                    }
+                }
+                c if c != '?' && c != '[' && ti < t.len() && t[ti] == c => {
+                    pi += 1;
+                    ti += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        } else if ti == t.len() {
+            return true;
+        }
+        match star {
+            Some((sp, st)) if st < t.len() => {
+                star = Some((sp, st + 1));
+                pi = sp;
+                ti = st + 1;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Match `c` against the bracket expression at `p[i]`: (matched, index after `]`),
+/// or `None` when there is no closing `]` (then `[` is an ordinary character).
+fn bracket(p: &[char], i: usize, c: char) -> Option<(bool, usize)> {
+    let mut j = i + 1;
+    let negate = matches!(p.get(j), Some('!' | '^'));
+    if negate {
+        j += 1;
+    }
+    let mut hit = false;
+    let mut first = true;
+    loop {
+        let pc = *p.get(j)?;
+        if pc == ']' && !first {
+            return Some((hit != negate, j + 1));
+        }
+        first = false;
+        if pc == '[' && p.get(j + 1) == Some(&':') {
+            let rest: String = p[j + 2..].iter().collect();
+            if let Some(end) = rest.find(":]") {
+                let class = &rest[..end];
+                hit |= match class {
+                    "alpha" => c.is_alphabetic(),
+                    "digit" => c.is_ascii_digit(),
+                    "alnum" => c.is_alphanumeric(),
+                    "upper" => c.is_uppercase(),
+                    "lower" => c.is_lowercase(),
+                    "space" => c.is_whitespace(),
+                    "punct" => c.is_ascii_punctuation(),
+                    "xdigit" => c.is_ascii_hexdigit(),
+                    _ => false,
+                };
+                j += 2 + class.chars().count() + 2;
+                continue;
+            }
+        }
+        let (lo, after) = if pc == '\\' && j + 1 < p.len() {
+            (p[j + 1], j + 2)
+        } else {
+            (pc, j + 1)
+        };
+        if p.get(after) == Some(&'-') && p.get(after + 1).is_some_and(|&x| x != ']') {
+            let (hi, after2) = match p.get(after + 1) {
+                Some('\\') if after + 2 < p.len() => (p[after + 2], after + 3),
+                Some(&x) => (x, after + 2),
+                None => return None,
+            };
+            hit |= lo <= c && c <= hi;
+            j = after2;
+        } else {
+            hit |= lo == c;
+            j = after;
+        }
+    }
+}
+
+/// Does the pattern contain an unescaped `*`, `?` or `[`?
+pub fn has_magic(pat: &str) -> bool {
+    let mut esc = false;
+    for c in pat.chars() {
+        if esc {
+            esc = false;
+        } else if c == '\\' {
+            esc = true;
+        } else if matches!(c, '*' | '?' | '[') {
+            return true;
+        }
+    }
+    false
+}
+
+/// Remove the backslashes that quote characters in a pattern.
+pub fn unescape(pat: &str) -> String {
+    let mut out = String::new();
+    let mut esc = false;
+    for c in pat.chars() {
+        if c == '\\' && !esc {
+            esc = true;
+        } else {
+            out.push(c);
+            esc = false;
+        }
+    }
+    out
+}
+
+/// Pathname expansion: the sorted paths matching `pat`, relative to `cwd` when `pat` is.
+pub fn expand_path(cwd: &Path, pat: &str) -> Vec<String> {
+    let absolute = pat.starts_with('/');
+    let mut found = vec![if absolute {
+        "/".to_string()
+    } else {
+        String::new()
+    }];
+    let comps: Vec<&str> = pat.split('/').filter(|c| !c.is_empty()).collect();
+    for (idx, comp) in comps.iter().enumerate() {
+        let last = idx + 1 == comps.len();
+        let mut next = Vec::new();
+        for base in &found {
+            let join = |name: &str| {
+                if base.is_empty() || base.ends_with('/') {
+                    format!("{base}{name}")
+                } else {
+                    format!("{base}/{name}")
+                }
+            };
+            if !has_magic(comp) {
+                let p = join(&unescape(comp));
+                if last || cwd.join(&p).is_dir() {
+                    next.push(p);
+                }
+                continue;
+            }
+            let dir = if base.is_empty() {
+                cwd.to_path_buf()
+            } else {
+                cwd.join(base)
+            };
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut names: Vec<String> = rd
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| !n.starts_with('.') || comp.starts_with('.') || comp.starts_with("\\."))
+                .filter(|n| matches(comp, n))
+                .collect();
+            names.sort();
+            for n in names {
+                let p = join(&n);
+                if last || cwd.join(&p).is_dir() {
+                    next.push(p);
+                }
+            }
+        }
+        found = next;
+    }
+    if pat.ends_with('/') {
+        for f in &mut found {
+            f.push('/');
+        }
+    }
+    // Every component literal: only existing paths count as matches.
+    found.retain(|f| std::fs::symlink_metadata(cwd.join(f)).is_ok());
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_table() {
+        let cases = [
+            ("*", "", true),
+            ("*", "abc", true),
+            ("a*", "abc", true),
+            ("a*c", "abbbc", true),
+            ("a*c", "abbb", false),
+            ("*.rs", "main.rs", true),
+            ("*.rs", "main.rsx", false),
+            ("?", "a", true),
+            ("?", "", false),
+            ("a?c", "abc", true),
+            ("[abc]", "b", true),
+            ("[!abc]", "b", false),
+            ("[^abc]", "d", true),
+            ("[a-c]x", "bx", true),
+            ("[a-c]x", "dx", false),
+            ("[]]", "]", true),
+            ("[[:digit:]]*", "7up", true),
+            ("[[:alpha:]]", "7", false),
+            ("\\*", "*", true),
+            ("\\*", "a", false),
+            ("[", "[", true),
+            ("a[", "a[", true),
+            ("*a*b*", "xaxxbx", true),
+            ("*a*b", "xaxxbx", false),
+        ];
+        for (p, s, want) in cases {
+            assert_eq!(matches(p, s), want, "{p:?} {s:?}");
+        }
+    }
+
+    #[test]
+    fn expand_path_in_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["a.txt", "b.txt", ".hidden", "sub/c.txt"] {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let cases: [(&str, &[&str]); 6] = [
+            ("*.txt", &["a.txt", "b.txt"]),
+            ("*", &["a.txt", "b.txt", "sub"]),
+            (".h*", &[".hidden"]),
+            ("*/*.txt", &["sub/c.txt"]),
+            ("*/", &["sub/"]),
+            ("z*", &[]),
+        ];
+        for (p, want) in cases {
+            assert_eq!(expand_path(dir.path(), p), want, "{p}");
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! `sh`: a small but real POSIX shell (XCU chapter 2 subset, behaving like dash where it can).
+//!
+//! Usage: sh [-eux] [-c COMMAND [NAME [ARG...]] | FILE [ARG...] | -s [ARG...]]
+//!
+//! Commands, applets included, run as child processes: an applet not found on `PATH` is started
+//! as `/proc/self/exe` with argv[0] set to its name, so uutils code never runs in the shell.
+
+mod arith;
+mod builtins;
+mod exec;
+mod expand;
+mod fdio;
+mod glob;
+mod parser;
+
+use std::ffi::OsString;
+use std::fmt;
+
+use crate::error::{io_reason, AppletError, AppletResult, UsageError};
+use exec::{err, Flow, Shell};
+use parser::{ParseError, Parser};
+
+pub const USAGE: &str =
+    "usage: sh [-eux] [-c COMMAND [NAME [ARG...]] | FILE [ARG...] | -s [ARG...]]
+Command interpreter: POSIX shell syntax, a subset like dash's; interactive on a terminal.
+  -c COMMAND  run COMMAND; NAME becomes $0 and ARGs $1...
+  -e          exit when a command fails      -x  trace commands to stderr
+  -u          unset variables are an error   -i  interactive    -s  read commands from stdin
+";
+
+#[derive(Debug, Default, PartialEq)]
+struct Options {
+    command: Option<String>,
+    file: Option<String>,
+    arg0: String,
+    params: Vec<String>,
+    flags: String,
+    interactive: bool,
+    login: bool,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options, UsageError> {
+        let name = args.first().cloned().unwrap_or_else(|| "sh".into());
+        let mut o = Options {
+            login: name.starts_with('-'),
+            arg0: name,
+            ..Default::default()
+        };
+        let (mut cmd, mut stdin) = (false, false);
+        let mut i = 1;
+        while let Some(a) = args.get(i) {
+            if a == "--" || a == "-" {
+                i += 1;
+                break;
+            }
+            if a.len() < 2 || !a.starts_with(['-', '+']) {
+                break;
+            }
+            for c in a[1..].chars() {
+                match c {
+                    'c' => cmd = true,
+                    's' => stdin = true,
+                    'i' => o.interactive = true,
+                    'l' => o.login = true,
+                    'e' | 'x' | 'u' | 'f' if a.starts_with('-') => o.flags.push(c),
+                    'e' | 'x' | 'u' | 'f' => {}
+                    _ => return Err(UsageError(format!("-{c}: unknown option"))),
+                }
+            }
+            i += 1;
+        }
+        if cmd {
+            let Some(c) = args.get(i) else {
+                return Err(UsageError("-c: option requires an argument".into()));
+            };
+            o.command = Some(c.clone());
+            if let Some(n) = args.get(i + 1) {
+                o.arg0 = n.clone();
+                o.params = args[i + 2..].to_vec();
+            }
+        } else if !stdin && i < args.len() {
+            o.file = Some(args[i].clone());
+            o.arg0 = args[i].clone();
+            o.params = args[i + 1..].to_vec();
+        } else {
+            o.params = args[i.min(args.len())..].to_vec();
+        }
+        Ok(o)
+    }
+}
+
+#[derive(Debug)]
+enum ShError {
+    Open(String, std::io::Error),
+}
+
+impl fmt::Display for ShError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShError::Open(p, e) => write!(f, "{p}: {}", io_reason(e)),
+        }
+    }
+}
+
+impl AppletError for ShError {
+    fn exit_code(&self) -> i32 {
+        127
+    }
+}
+
+enum Line {
+    Text(String),
+    Eof,
+    Interrupted,
+}
+
+/// Where commands come from.
+enum Input {
+    /// All of it at once (`-c`, a script file); `None` once handed out.
+    Text(Option<String>),
+    /// Standard input, a byte at a time, with a prompt on stderr when interactive.
+    Stdin,
+    Editor(Box<rustyline::DefaultEditor>),
+}
+
+impl Input {
+    fn read(&mut self, sh: &mut Shell, more: bool) -> Line {
+        match self {
+            Input::Text(t) => t.take().map_or(Line::Eof, Line::Text),
+            Input::Stdin => {
+                if sh.interactive {
+                    fdio::write_all(2, prompt(sh, more).as_bytes());
+                }
+                let mut line = Vec::new();
+                while let Some(b) = fdio::read_byte(0) {
+                    line.push(b);
+                    if b == b'\n' {
+                        break;
+                    }
+                }
+                if line.is_empty() {
+                    Line::Eof
+                } else {
+                    Line::Text(String::from_utf8_lossy(&line).into_owned())
+                }
+            }
+            Input::Editor(ed) => {
+                let p = prompt(sh, more);
+                match ed.readline(&p) {
+                    Ok(l) => {
+                        if !l.trim().is_empty() {
+                            let _ = ed.add_history_entry(l.as_str());
+                        }
+                        Line::Text(l + "\n")
+                    }
+                    Err(rustyline::error::ReadlineError::Interrupted) => Line::Interrupted,
+                    Err(_) => Line::Eof,
+                }
+            }
+        }
+    }
+}
+
+/// PS1 (expanded) or `# ` for root and `$ ` for others; PS2 or `> ` for continuation lines.
+fn prompt(sh: &mut Shell, more: bool) -> String {
+    let (var, default) = if more {
+        ("PS2", "> ")
+    } else if nix::unistd::geteuid().is_root() {
+        ("PS1", "# ")
+    } else {
+        ("PS1", "$ ")
+    };
+    match sh.get(var) {
+        Some(p) => {
+            let st = sh.status;
+            let r = sh.expand_single(&format!("\"{}\"", p.replace('"', "\\\"")));
+            sh.status = st;
+            r.unwrap_or(p)
+        }
+        None => default.to_string(),
+    }
+}
+
+/// Read, parse and run commands until the input ends or `exit`; returns the exit status.
+fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
+    let mut buf: Vec<char> = Vec::new();
+    let mut pos = 0;
+    let mut line = 1;
+    loop {
+        sh.reap_jobs();
+        if pos >= buf.len() {
+            buf.clear();
+            pos = 0;
+            match input.read(sh, false) {
+                Line::Text(t) => buf.extend(t.chars()),
+                Line::Eof => return sh.status,
+                Line::Interrupted => continue,
+            }
+        }
+        let (parsed, end, end_line) = {
+            let mut p = Parser::new(&buf, pos, line);
+            let r = p.complete_command();
+            (r, p.pos, p.line)
+        };
+        match parsed {
+            Ok(Some(cmd)) => {
+                pos = end;
+                line = end_line;
+                match sh.exec(&cmd) {
+                    Ok(_) | Err(Flow::Break(_) | Flow::Continue(_)) => {}
+                    Err(Flow::Exit(st)) => return st,
+                    Err(Flow::Abort(st)) if !sh.interactive => return st,
+                    Err(Flow::Abort(st) | Flow::Fail(st) | Flow::Return(st)) => sh.status = st,
+                }
+            }
+            Ok(None) => {
+                pos = buf.len();
+                line = end_line;
+            }
+            Err(ParseError::Incomplete(l)) => match input.read(sh, true) {
+                Line::Text(t) => buf.extend(t.chars()),
+                Line::Eof => {
+                    err(&ParseError::Incomplete(l).to_string());
+                    return 2;
+                }
+                Line::Interrupted => pos = buf.len(),
+            },
+            Err(e) => {
+                err(&e.to_string());
+                sh.status = 2;
+                if !sh.interactive {
+                    return 2;
+                }
+                line += buf[pos..].iter().filter(|c| **c == '\n').count();
+                pos = buf.len();
+            }
+        }
+    }
+}
+
+pub fn run(args: Vec<OsString>) -> AppletResult {
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let o = Options::parse(&args)?;
+    let mut sh = Shell::new(o.arg0.clone(), o.params.clone());
+    sh.errexit = o.flags.contains('e');
+    sh.xtrace = o.flags.contains('x');
+    sh.nounset = o.flags.contains('u');
+    sh.noglob = o.flags.contains('f');
+    let stdin_tty = nix::unistd::isatty(std::io::stdin()).unwrap_or(false);
+    let stderr_tty = nix::unistd::isatty(std::io::stderr()).unwrap_or(false);
+    let mut input = if let Some(c) = o.command {
+        Input::Text(Some(c))
+    } else if let Some(f) = &o.file {
+        let text = std::fs::read(f).map_err(|e| ShError::Open(f.clone(), e))?;
+        Input::Text(Some(String::from_utf8_lossy(&text).into_owned()))
+    } else {
+        sh.interactive = o.interactive || (stdin_tty && stderr_tty);
+        if sh.interactive && stdin_tty {
+            match rustyline::DefaultEditor::new() {
+                Ok(ed) => Input::Editor(Box::new(ed)),
+                Err(_) => Input::Stdin,
+            }
+        } else {
+            Input::Stdin
+        }
+    };
+    if sh.interactive {
+        exec::ignore_interactive_signals();
+        sh.owns_sigint = true;
+    }
+    if o.login {
+        let home = sh.get("HOME").unwrap_or_default();
+        for profile in ["/etc/profile".to_string(), format!("{home}/.profile")] {
+            if std::path::Path::new(&profile).is_file() {
+                let r = builtins::run(&mut sh, &[".".into(), profile]);
+                if let Err(Flow::Exit(st)) = r {
+                    return Ok(sh.run_exit_trap(st));
+                }
+            }
+        }
+    }
+    let st = main_loop(&mut sh, &mut input);
+    Ok(sh.run_exit_trap(st))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn options_table() {
+        let cases: Vec<(&[&str], Options)> = vec![
+            (
+                &["sh"],
+                Options {
+                    arg0: "sh".into(),
+                    ..Default::default()
+                },
+            ),
+            (
+                &["-sh"],
+                Options {
+                    arg0: "-sh".into(),
+                    login: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                &["sh", "-c", "echo $0 $1", "name", "a"],
+                Options {
+                    command: Some("echo $0 $1".into()),
+                    arg0: "name".into(),
+                    params: strs(&["a"]),
+                    ..Default::default()
+                },
+            ),
+            (
+                &["sh", "-ec", "x"],
+                Options {
+                    command: Some("x".into()),
+                    arg0: "sh".into(),
+                    flags: "e".into(),
+                    ..Default::default()
+                },
+            ),
+            (
+                &["sh", "-x", "script", "1", "2"],
+                Options {
+                    file: Some("script".into()),
+                    arg0: "script".into(),
+                    params: strs(&["1", "2"]),
+                    flags: "x".into(),
+                    ..Default::default()
+                },
+            ),
+            (
+                &["sh", "-s", "a", "b"],
+                Options {
+                    arg0: "sh".into(),
+                    params: strs(&["a", "b"]),
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (args, want) in cases {
+            assert_eq!(Options::parse(&strs(args)), Ok(want), "{args:?}");
+        }
+        assert!(Options::parse(&strs(&["sh", "-c"])).is_err());
+        assert!(Options::parse(&strs(&["sh", "-q"])).is_err());
+    }
+}
