@@ -224,7 +224,10 @@ pub fn plan(o: Options, root: &Path) -> Result<Action, MountError> {
         }));
     }
     let meta = fs::metadata(&spec.source);
-    let loop_file = meta.as_ref().is_ok_and(|m| m.is_file());
+    // An image file goes through a loop device; with -t, only when written as a path, so
+    // `mount -t proc proc /proc` never loops a stray ./proc file.
+    let is_path = named.is_none() || spec.source.as_os_str().as_bytes().contains(&b'/');
+    let loop_file = is_path && meta.as_ref().is_ok_and(|m| m.is_file());
     let candidates = match (named, meta) {
         (Some(t), _) => t.split(',').map(|t| Some(t.to_string())).collect(),
         (None, Err(e)) if e.kind() != io::ErrorKind::NotFound || spec.source.is_absolute() => {
@@ -417,13 +420,38 @@ pub fn execute(plan: &MountPlan, sys: &mut dyn MountSys) -> Result<(), MountErro
     for fstype in &plan.candidates {
         spec.fstype = fstype.clone();
         match sys.mount(&spec) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return remount_bind(&spec, sys),
             // Wrong type or a type the kernel lacks: the next candidate may fit.
             Err(e @ (Errno::EINVAL | Errno::ENODEV)) if plan.candidates.len() > 1 => last = e,
             Err(e) => return Err(mount_error(&spec, &plan.spec.source, e)),
         }
     }
     Err(mount_error(&spec, &plan.spec.source, last))
+}
+
+/// A bind mount ignores per-mount flags such as `ro` or `nosuid`; like util-linux, apply them
+/// with a second call, a bind remount (mount(8) "--bind").
+fn remount_bind(spec: &MountSpec, sys: &mut dyn MountSys) -> Result<(), MountError> {
+    const PER_MOUNT: MsFlags = MsFlags::MS_RDONLY
+        .union(MsFlags::MS_NOSUID)
+        .union(MsFlags::MS_NODEV)
+        .union(MsFlags::MS_NOEXEC)
+        .union(MsFlags::MS_NOATIME)
+        .union(MsFlags::MS_NODIRATIME)
+        .union(MsFlags::MS_RELATIME)
+        .union(MsFlags::MS_STRICTATIME);
+    let f = spec.flags;
+    if !f.contains(MsFlags::MS_BIND) || f.contains(MsFlags::MS_REMOUNT) || !f.intersects(PER_MOUNT)
+    {
+        return Ok(());
+    }
+    let remount = MountSpec {
+        flags: (f & (PER_MOUNT | MsFlags::MS_BIND)) | MsFlags::MS_REMOUNT,
+        data: String::new(),
+        ..spec.clone()
+    };
+    sys.mount(&remount)
+        .map_err(|e| mount_error(&remount, &spec.source, e))
 }
 
 /// The mount(2) errno as a message about the path it concerns, in util-linux's spirit.
@@ -654,6 +682,14 @@ mod tests {
                 "--bind ROOT/mnt ROOT/mnt",
                 &[],
                 &["mount ROOT/mnt ROOT/mnt - rw,bind"],
+            ),
+            (
+                "--bind -o ro,nosuid ROOT/mnt ROOT/mnt",
+                &[],
+                &[
+                    "mount ROOT/mnt ROOT/mnt - ro,nosuid,bind",
+                    "mount ROOT/mnt ROOT/mnt - ro,nosuid,remount,bind",
+                ],
             ),
             (
                 "-r ROOT/ext4.img ROOT/mnt",

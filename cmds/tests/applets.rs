@@ -499,10 +499,14 @@ fn root_bind_mount() {
         mount --bind "$D/a" "$D/b"
         cat "$D/b/f"
         umount -l "$D/b"
-        test -e "$D/b/f" || echo unbound"#,
+        test -e "$D/b/f" || echo unbound
+        mkdir "$D/c"
+        mount -r --bind "$D/a" "$D/c"
+        if echo x > "$D/c/g" 2>/dev/null; then echo writable; else echo read-only; fi
+        umount "$D/c""#,
         work.path(),
     );
-    assert_eq!((code, out.as_str()), (0, "hello\nunbound\n"), "{err}");
+    assert_eq!((code, out.as_str()), (0, "hello\nunbound\nread-only\n"), "{err}");
 }
 
 #[test]
