@@ -24,6 +24,7 @@ use crate::error::{io_reason, AppletError, AppletResult, UsageError};
 pub const USAGE: &str = "\
 usage: mount [-t TYPE] [-o OPTS] [-r|-w] [--bind|--rbind|--move] SOURCE TARGET
        mount -o remount[,OPTS] TARGET
+       mount --make-[r]{private,shared,slave,unbindable} TARGET
        mount [-t TYPE]
 Mount SOURCE (device, UUID=, LABEL=, image file, directory for --bind, or a name like
 proc) on TARGET.
@@ -86,6 +87,11 @@ impl Options {
                 b"--move" => Some("move"),
                 b"--read-only" => Some("ro"),
                 b"--rw" | b"--read-write" => Some("rw"),
+                // --make-private, --make-rshared, ...: propagation changes of TARGET.
+                _ if bytes.starts_with(b"--make-") => {
+                    o.opts.push(arg.to_string_lossy()[7..].to_string());
+                    continue;
+                }
                 _ if bytes.starts_with(b"--") => {
                     return Err(UsageError(format!(
                         "unrecognized option '{}'",
@@ -160,13 +166,14 @@ pub struct MountPlan {
     pub loop_file: bool,
 }
 
-const NO_TYPE_NEEDED: MsFlags = MsFlags::MS_REMOUNT
-    .union(MsFlags::MS_BIND)
-    .union(MsFlags::MS_MOVE)
-    .union(MsFlags::MS_SHARED)
+const PROPAGATION: MsFlags = MsFlags::MS_SHARED
     .union(MsFlags::MS_SLAVE)
     .union(MsFlags::MS_PRIVATE)
     .union(MsFlags::MS_UNBINDABLE);
+const NO_TYPE_NEEDED: MsFlags = MsFlags::MS_REMOUNT
+    .union(MsFlags::MS_BIND)
+    .union(MsFlags::MS_MOVE)
+    .union(PROPAGATION);
 
 /// Decide what to mount and how, reading the machine under `root` (`/proc`) and the source's
 /// superblock, but changing nothing.
@@ -176,9 +183,10 @@ pub fn plan(o: Options, root: &Path) -> Result<Action, MountError> {
         opts.apply(text);
     }
     let remount = opts.flags.contains(MsFlags::MS_REMOUNT);
+    let propagation = opts.flags.intersects(PROPAGATION);
     let (source, target) = match &o.args[..] {
         [] => return Ok(Action::List(o.types)),
-        [t] if remount => (PathBuf::from("none"), t.clone()),
+        [t] if remount || propagation => (PathBuf::from("none"), t.clone()),
         [_] => {
             return Err(MountError::Mount {
                 subject: o.args[0].clone(),
@@ -587,6 +595,7 @@ mod tests {
                 &["/a", "/b"],
             ),
             ("-o remount,ro /", None, &["remount,ro"], &["/"]),
+            ("--make-rprivate /", None, &["rprivate"], &["/"]),
             ("-vn -- -weird /b", None, &[], &["-weird", "/b"]),
         ];
         for &(line, types, opts, rest) in cases {
@@ -718,6 +727,11 @@ mod tests {
                 ],
             ),
             // Remount keeps the flags of the current mount that were not named.
+            (
+                "--make-rprivate ROOT/mnt",
+                &[],
+                &["mount none ROOT/mnt - rw,rprivate"],
+            ),
             (
                 "-o remount,ro ROOT/mnt",
                 &[],
