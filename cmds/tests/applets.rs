@@ -319,6 +319,26 @@ fn ps_aux_lists_this_process_and_kernel_threads() {
 }
 
 #[test]
+fn ps_default_shows_itself_and_ef_shows_pid_1() {
+    let links = Links::new();
+    let (code, out, err) = links.run("ps", &[]);
+    assert_eq!(code, 0, "{err}");
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(header, ["PID", "TTY", "TIME", "CMD"]);
+    // Same user and terminal as the caller: ps itself is there, by its short name.
+    assert!(lines.any(|l| l.ends_with(" ps")), "{out}");
+    let (_, out, _) = links.run("ps", &["-ef"]);
+    let init = out.lines().nth(1).unwrap_or_default();
+    let fields: Vec<&str> = init.split_whitespace().collect();
+    assert_eq!(fields.get(1..3), Some(&["1", "0"][..]), "{init}");
+}
+
+#[test]
 fn ps_shows_zombies_as_z() {
     let links = Links::new();
     // A child that exits and is not reaped yet stays a zombie until we wait for it.
@@ -506,7 +526,11 @@ fn root_bind_mount() {
         umount "$D/c""#,
         work.path(),
     );
-    assert_eq!((code, out.as_str()), (0, "hello\nunbound\nread-only\n"), "{err}");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "hello\nunbound\nread-only\n"),
+        "{err}"
+    );
 }
 
 #[test]
