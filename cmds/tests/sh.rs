@@ -1,6 +1,8 @@
 //! `sh` integration tests: run the built rbox as `sh` (through an applet-named symlink in a
 //! tempdir) and compare stdout and exit status with dash running the same script.
 
+#![allow(clippy::unwrap_used)]
+
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -392,4 +394,98 @@ fn script_file_and_stdin() {
         String::from_utf8_lossy(&o.stderr),
         "sh: /nonexistent/script: No such file or directory\n"
     );
+}
+
+/// The interactive shell on a pseudo-terminal, as a user at the console sees it: the prompt,
+/// Ctrl-C killing the foreground command (status 130) and abandoning a typed line, not the
+/// shell; Ctrl-D leaving with the last status.
+#[test]
+fn interactive_on_a_terminal() {
+    use nix::pty::{openpty, Winsize};
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+
+    let e = env();
+    let ws = Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = openpty(Some(&ws), None).unwrap();
+    let mut cmd = Command::new(&e.sh);
+    cmd.env_remove("PS1")
+        .env("TERM", "xterm")
+        .current_dir(e.dir.path())
+        .stdin(pty.slave.try_clone().unwrap())
+        .stdout(pty.slave.try_clone().unwrap())
+        .stderr(pty.slave.try_clone().unwrap());
+    // SAFETY: only async-signal-safe calls (setsid, ioctl) between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::unistd::setsid()?;
+            if libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(pty.slave);
+    let mut master = std::fs::File::from(pty.master);
+    let fd = master.as_raw_fd();
+    // SAFETY: F_SETFL on a descriptor we own.
+    unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
+    let mut seen = String::new();
+    let mut expect = |master: &mut std::fs::File, needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(at) = seen.find(needle) {
+                let before: String = seen.drain(..at + needle.len()).collect();
+                return before;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waiting for {needle:?}, got {seen:?}"
+            );
+            let mut buf = [0u8; 256];
+            match master.read(&mut buf) {
+                Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    };
+    let prompt = if nix::unistd::geteuid().is_root() {
+        "# "
+    } else {
+        "$ "
+    };
+    expect(&mut master, prompt);
+    master.write_all(b"echo hi-$((6*7))\r").unwrap();
+    expect(&mut master, "hi-42");
+    expect(&mut master, prompt);
+    master.write_all(b"sleep 20\r").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    master.write_all(b"\x03").unwrap();
+    expect(&mut master, prompt);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    master.write_all(b"echo status=$?\r").unwrap();
+    expect(&mut master, "status=130");
+    expect(&mut master, prompt);
+    master.write_all(b"echo aban\"\"doned\x03").unwrap();
+    let before = expect(&mut master, prompt);
+    assert!(!before.contains("abandoned"), "{before:?}");
+    master.write_all(b"if true\r").unwrap();
+    expect(&mut master, "> ");
+    master.write_all(b"then echo con-tinued; fi\r").unwrap();
+    expect(&mut master, "con-tinued");
+    expect(&mut master, prompt);
+    master.write_all(b"(exit 3)\r").unwrap();
+    expect(&mut master, prompt);
+    master.write_all(b"\x04").unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3));
 }
