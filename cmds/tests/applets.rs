@@ -100,7 +100,11 @@ fn skip_unless_root(test: &str) -> bool {
     if is_root() {
         return false;
     }
-    eprintln!("SKIPPED {test}: needs root (mount, chroot, sethostname)");
+    // Straight to fd 2, past the test harness's capture, so the skip is seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: needs root (mount, chroot, sethostname)"
+    );
     true
 }
 
@@ -542,7 +546,10 @@ fn root_image_file_mounts_through_a_loop_device() {
         .into_iter()
         .find(|p| Path::new(p).exists());
     let (Some(mkfs), true) = (mkfs, Path::new("/dev/loop-control").exists()) else {
-        eprintln!("SKIPPED root_image_file_mounts_through_a_loop_device: no mkfs.ext4 or loop");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED root_image_file_mounts_through_a_loop_device: no mkfs.ext4 or loop device"
+        );
         return;
     };
     let links = Links::new();
