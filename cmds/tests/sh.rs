@@ -80,6 +80,11 @@ const AGREE: &[&str] = &[
     "echo $$ | grep -q '^[0-9][0-9]*$' && echo pid",
     "true; echo $?; false; echo $?",
     "echo \"${unset}\" x",
+    "x=\"$@\"; echo \"$x\"; set -- 1 2 3 4 5 6 7 8 9 10 11; echo ${10} ${11} $10",
+    "f() { echo $#; }; f \"$@\"; f $@; f \"$*\"; f",
+    "echo a | { read v; echo \"got $v\"; }; echo a | read v; echo \"[$v]\"",
+    "echo `echo \\`echo inner\\``; echo \"`echo dq`\"",
+
     "a=b; b=c; echo ${a}${b}",
     // globbing
     "echo *.txt",
@@ -488,4 +493,30 @@ fn interactive_on_a_terminal() {
     master.write_all(b"\x04").unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(3));
+}
+
+/// A login shell (argv[0] `-sh`, as init starts it) reads /etc/profile and $HOME/.profile.
+#[test]
+fn login_shell_reads_profile() {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    let e = env();
+    std::fs::write(e.dir.path().join(".profile"), "FROM_PROFILE=yes\n").unwrap();
+    let mut child = Command::new(&e.sh)
+        .arg0("-sh")
+        .env("HOME", e.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"echo profile=$FROM_PROFILE; false\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "profile=yes\n");
+    assert_eq!(o.status.code(), Some(1), "EOF exits with the last status");
 }

@@ -390,6 +390,11 @@ impl Shell {
     }
 
     fn param(&mut self, f: &mut Fields, name: &str, dq: bool) -> Result<(), Flow> {
+        if name == "@" && !f.split {
+            // No fields to make (assignments, `case`): joined by spaces like `$*`.
+            f.lits(&self.params.join(" "), dq);
+            return Ok(());
+        }
         if name == "@" || (name == "*" && !dq) {
             let params = self.params.clone();
             for (k, p) in params.iter().enumerate() {

@@ -260,8 +260,15 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
     } else {
         sh.interactive = o.interactive || (stdin_tty && stderr_tty);
         if sh.interactive && stdin_tty {
-            match rustyline::DefaultEditor::new() {
-                Ok(ed) => Input::Editor(Box::new(ed)),
+            // Plain output for serial consoles and expect-style tests: no bracketed-paste or
+            // synchronized-update escapes around each prompt.
+            let config = rustyline::Config::builder().bracketed_paste(false).build();
+            match rustyline::DefaultEditor::with_config(config) {
+                Ok(mut ed) => {
+                    use rustyline::config::Configurer;
+                    ed.enable_synchronized_output(false);
+                    Input::Editor(Box::new(ed))
+                }
                 Err(_) => Input::Stdin,
             }
         } else {
