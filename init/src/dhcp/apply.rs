@@ -182,6 +182,16 @@ pub fn write_resolv_conf(
     )
 }
 
+/// hosts(5) for a machine called `hostname`, with its leased address if it has one.
+pub fn hosts_text(hostname: &str, address: Option<Ipv4Addr>) -> String {
+    let mut out = String::from("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    match address {
+        Some(a) => out.push_str(&format!("{a}\t{hostname}\n")),
+        None => out.push_str(&format!("127.0.1.1\t{hostname}\n")),
+    }
+    out
+}
+
 /// Where the lease of `iface` is kept: `DIR/IFACE.lease`.
 pub fn lease_path(dir: &Path, iface: &str) -> PathBuf {
     dir.join(format!("{iface}.lease"))
@@ -389,6 +399,15 @@ mod tests {
             resolv_conf(&l, &[ip("192.168.1.1"), ip("10.0.2.3")]),
             "# written by rroot for eth0\nsearch a.test b.test\nnameserver 192.168.1.1\nnameserver 10.0.2.3\n"
         );
+    }
+
+    #[test]
+    fn hosts_file() {
+        assert_eq!(
+            hosts_text("web", Some(ip("10.0.2.15"))),
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.2.15\tweb\n"
+        );
+        assert!(hosts_text("web", None).ends_with("127.0.1.1\tweb\n"));
     }
 
     #[test]

@@ -219,15 +219,27 @@ pub fn run_interface(
     let (index, mac) = ethernet(&mut rtnl, iface)?;
     rtnl.set_link_up(index, true)?;
     let secs = opts.timeout.as_secs();
-    match rtnl.wait_carrier(index, opts.timeout) {
-        Ok(_) => {}
-        Err(crate::netlink::NetlinkError::LinkTimeout { .. }) => {
-            return Err(DhcpError::NoCarrier {
-                iface: iface.to_string(),
-                secs,
-            })
+    let mut waited = false;
+    loop {
+        match rtnl.wait_carrier(index, opts.timeout) {
+            Ok(_) => break,
+            // A daemon waits for the cable as long as it takes; say so once.
+            Err(crate::netlink::NetlinkError::LinkTimeout { .. }) if opts.daemon => {
+                if !waited {
+                    (opts.log)(&format!(
+                        "{iface}: no carrier after {secs} s, still waiting"
+                    ));
+                    waited = true;
+                }
+            }
+            Err(crate::netlink::NetlinkError::LinkTimeout { .. }) => {
+                return Err(DhcpError::NoCarrier {
+                    iface: iface.to_string(),
+                    secs,
+                })
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => return Err(e.into()),
     }
     let sock = open_socket(iface)?;
     let id = ClientId {

@@ -19,9 +19,10 @@ pub mod packet;
 use std::io;
 use std::path::PathBuf;
 
-pub use apply::{resolv_conf, write_resolv_conf};
+pub use apply::{hosts_text, resolv_conf, write_atomic, write_resolv_conf};
 pub use client::{
-    apply_static, release, run_boot_dhcp, run_interface, spawn, DhcpEvent, DhcpOptions, SharedState,
+    apply_static, ethernet_interfaces, release, run_boot_dhcp, run_interface, spawn, DhcpEvent,
+    DhcpOptions, SharedState,
 };
 pub use ipconfig::{parse_ip_param, parse_nameservers, IpParamError, IpPlan};
 pub use lease::Lease;
