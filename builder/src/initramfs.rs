@@ -962,6 +962,39 @@ mod tests {
     }
 
     #[test]
+    fn plan_adds_kernel_module_bundles() {
+        let dir = tempfile::tempdir().unwrap();
+        let rbox = dir.path().join("rbox");
+        fs::write(&rbox, b"fake").unwrap();
+        let ko = dir.path().join("virtio_blk.ko.xz");
+        fs::write(&ko, b"module").unwrap();
+        let mut c = contents(&rbox, vec![]);
+        let dst = "lib/modules/6.1.0-56-amd64/kernel/drivers/block/virtio_blk.ko.xz";
+        c.modules = Some(ModuleSource {
+            origin: "--kernel-modules /m".into(),
+            bundle: ModuleBundle {
+                files: vec![(ko.clone(), dst.into())],
+                generated: vec![(
+                    "lib/modules/6.1.0-56-amd64/modules.dep".into(),
+                    b"kernel/drivers/block/virtio_blk.ko.xz:\n".to_vec(),
+                )],
+            },
+        });
+        let tree = plan(&c, &LibraryResolver::new(Path::new("/"))).unwrap();
+        let node = tree.get(dst).unwrap();
+        assert_eq!(node.kind, NodeKind::File(FileSource::Host(ko)));
+        assert_eq!(node.perm, 0o644);
+        let dep = tree.get("lib/modules/6.1.0-56-amd64/modules.dep").unwrap();
+        assert!(
+            matches!(&dep.kind, NodeKind::File(FileSource::Bytes(b)) if b.starts_with(b"kernel/"))
+        );
+        assert_eq!(
+            tree.get("lib/modules").map(|n| &n.kind),
+            Some(&NodeKind::Dir)
+        );
+    }
+
+    #[test]
     fn plan_errors_name_the_argument() {
         let dir = tempfile::tempdir().unwrap();
         let rbox = dir.path().join("rbox");
