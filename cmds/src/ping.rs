@@ -191,11 +191,9 @@ pub struct Stats {
 
 impl Stats {
     pub fn summary(&self, host: &str, elapsed: Duration) -> String {
-        let loss = if self.sent == 0 {
-            0
-        } else {
-            (self.sent - self.received.min(self.sent)) * 100 / self.sent
-        };
+        let loss = ((self.sent - self.received.min(self.sent)) * 100)
+            .checked_div(self.sent)
+            .unwrap_or(0);
         let mut s = format!(
             "\n--- {host} ping statistics ---\n{} packets transmitted, {} received, {loss}% packet loss, time {}ms\n",
             self.sent,
