@@ -337,7 +337,7 @@ mod tests {
             assert_eq!(eval(text, &mut vars), want, "{text}");
         }
         let mut vars = HashMap::new();
-        assert_eq!(eval("z = 3, 1", &mut vars).is_err(), true);
+        assert!(eval("z = 3, 1", &mut vars).is_err());
         assert_eq!(eval("z = 3", &mut vars), Ok(3));
         assert_eq!(vars.get("z").map(String::as_str), Some("3"));
     }

@@ -638,8 +638,8 @@ fn trap(sh: &mut Shell, args: &[String]) -> i32 {
             }
         };
         match sig {
-            // SAFETY: SIG_IGN and SIG_DFL install no handler code.
             Some(sig) => {
+                // SAFETY: SIG_IGN and SIG_DFL install no handler code.
                 let _ = unsafe { signal(sig, handler) };
             }
             None => {

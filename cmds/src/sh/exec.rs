@@ -66,7 +66,7 @@ pub struct Shell {
 pub enum Found {
     Path(String),
     Applet,
-    NotFound,
+    Missing,
     NoPerm,
 }
 
@@ -636,7 +636,7 @@ impl Shell {
         }
         match noperm {
             Some(_) => Found::NoPerm,
-            None => Found::NotFound,
+            None => Found::Missing,
         }
     }
 
@@ -674,7 +674,7 @@ impl Shell {
         let path = match self.find_command(name) {
             Found::Path(p) => p,
             Found::Applet => "/proc/self/exe".to_string(),
-            Found::NotFound => {
+            Found::Missing => {
                 err(&format!("{name}: not found"));
                 return 127;
             }
@@ -693,9 +693,7 @@ impl Shell {
             return 127;
         };
         reset_signals(self.owns_sigint);
-        let e = match nix::unistd::execve(&cpath, &cargs, &env) {
-            Err(e) => e,
-        };
+        let Err(e) = nix::unistd::execve(&cpath, &cargs, &env);
         if e == Errno::ENOEXEC {
             // A script without `#!`: run it with this shell (XCU §2.9.1.1).
             let mut sargs = vec![c"sh".to_owned(), cpath.clone()];

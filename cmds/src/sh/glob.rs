@@ -40,13 +40,12 @@ fn match_at(p: &[char], t: &[char]) -> bool {
                         continue;
                     }
                 }
-                '\\' if pi + 1 < p.len() => {
-                    if ti < t.len() && t[ti] == p[pi + 1] {
-                        pi += 2;
-                        ti += 1;
-                        continue;
-                    }
+                '\\' if pi + 1 < p.len() && ti < t.len() && t[ti] == p[pi + 1] => {
+                    pi += 2;
+                    ti += 1;
+                    continue;
                 }
+                '\\' if pi + 1 < p.len() => {}
                 c if c != '?' && c != '[' && ti < t.len() && t[ti] == c => {
                     pi += 1;
                     ti += 1;
@@ -215,6 +214,7 @@ pub fn expand_path(cwd: &Path, pat: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -453,7 +453,7 @@ impl<'a> Parser<'a> {
             items.push((cmd, bg));
             if bg || self.is_op(";")? {
                 self.next()?;
-            } else if !(*self.peek()? == Tok::Newline && !top) {
+            } else if *self.peek()? != Tok::Newline || top {
                 break;
             }
         }
@@ -768,6 +768,7 @@ pub fn parse_all(text: &str) -> PResult<Vec<Cmd>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
