@@ -208,7 +208,15 @@ fn ctrl_alt_del_shuts_down_in_order() -> Result<(), VmError> {
     // PID 1, which shuts down like `reboot`.
     vm.monitor("sendkey ctrl-alt-delete")?;
     vm.wait_exit(SHUTDOWN_TIMEOUT)?;
-    assert_no_panic(&mut vm)
+    assert_no_panic(&mut vm)?;
+    // The kernel's own Ctrl-Alt-Del reboot would also end QEMU; init's log tells them apart.
+    let console = vm.console();
+    vm.check(
+        console
+            .lines()
+            .any(|line| line.contains("init:") && line.contains("SIGINT")),
+        || "init did not log that it acted on SIGINT (Ctrl-Alt-Del)".to_string(),
+    )
 }
 
 #[cfg(test)]
