@@ -121,7 +121,7 @@ pub fn read_deps<R: Read + Seek>(r: &mut R) -> Result<Option<ElfDeps>> {
     let offset = loads
         .iter()
         .find(|(vaddr, _, filesz)| strtab >= *vaddr && strtab - vaddr < *filesz)
-        .map(|(vaddr, offset, _)| offset + (strtab - vaddr))
+        .and_then(|(vaddr, offset, _)| offset.checked_add(strtab - vaddr))
         .ok_or_else(|| anyhow!("malformed ELF: DT_STRTAB {strtab:#x} is in no PT_LOAD segment"))?;
     let strings = read_at(r, offset, strsz, "DT_STRTAB")?;
     for (tag, val) in entries {
@@ -494,6 +494,21 @@ mod tests {
         for (bytes, want) in cases {
             let err = parse(&bytes).unwrap_err();
             assert_eq!(format!("{err:#}"), want);
+        }
+    }
+
+    #[test]
+    fn corrupt_files_never_panic() {
+        // Every single-byte corruption and every truncation of a dynamic ELF gives a result
+        // or an error, never a panic or a huge allocation.
+        let good = elf(Some("/lib64/ld.so"), &["libc.so.6"], Some("/opt/lib"));
+        for at in 0..good.len() {
+            for value in [0x00, 0x7f, 0xff] {
+                let mut bad = good.clone();
+                bad[at] = value;
+                let _ = parse(&bad);
+            }
+            let _ = parse(&good[..at]);
         }
     }
 
