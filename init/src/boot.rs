@@ -161,7 +161,7 @@ impl Init {
                 self.log.info(format_args!("started {program} (pid {pid})"));
             }
             Err(e) => {
-                let delay = self.shell.exited(now);
+                let delay = self.shell.failed(now);
                 let ms = delay.as_millis();
                 self.log
                     .error(format_args!("shell: {e}, retrying in {ms} ms"));

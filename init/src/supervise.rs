@@ -60,6 +60,12 @@ impl Respawn {
         self.delay
     }
 
+    /// It could not be started at all: counts as dying at once.
+    pub fn failed(&mut self, now: Instant) -> Duration {
+        self.started = now;
+        self.exited(now)
+    }
+
     /// Whether it should be started now.
     pub fn due(&self, now: Instant) -> bool {
         self.next_start.is_some_and(|t| t <= now)
@@ -122,6 +128,13 @@ mod tests {
         }
         // A long run resets the back-off.
         r.started(Pid::from_raw(12), t);
-        assert_eq!(r.exited(t + MS(3000)), MS(0));
+        t += MS(3000);
+        assert_eq!(r.exited(t), MS(0));
+        // Failing to start keeps backing off however long ago the last start was.
+        for want in [250, 500, 1000, 2000, 4000, 4000] {
+            assert_eq!(r.failed(t), MS(want));
+            t += MS(want);
+            assert!(r.due(t));
+        }
     }
 }
