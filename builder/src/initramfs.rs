@@ -680,7 +680,42 @@ fn build_rbox() -> Result<PathBuf> {
         Some(d) => ws.join(d),
         None => ws.join("target"),
     };
-    Ok(target_dir.join(target).join("release/rbox"))
+    Ok(without_unwind_tables(
+        &target_dir.join(target).join("release/rbox"),
+    ))
+}
+
+/// rbox is built with `panic = "abort"`, so nothing ever unwinds: the unwind tables the
+/// prebuilt std brings along (`.eh_frame`, about 170 KiB of the gzip'd initramfs) are dead
+/// weight. objcopy (binutils, which the musl link already needs) writes a copy without them
+/// next to the binary; if that fails, the binary is used as built.
+fn without_unwind_tables(rbox: &Path) -> PathBuf {
+    let slim = rbox.with_file_name("rbox-initramfs");
+    let status = Command::new("objcopy")
+        .args([
+            "--remove-section=.eh_frame",
+            "--remove-section=.eh_frame_hdr",
+        ])
+        .arg(rbox)
+        .arg(&slim)
+        .status();
+    match status {
+        Ok(s) if s.success() => slim,
+        Ok(s) => {
+            eprintln!(
+                "rroot: warning: objcopy {}: {s}; using rbox as built",
+                rbox.display()
+            );
+            rbox.to_path_buf()
+        }
+        Err(e) => {
+            eprintln!(
+                "rroot: warning: objcopy: {}; using rbox as built",
+                io_reason(&e)
+            );
+            rbox.to_path_buf()
+        }
+    }
 }
 
 #[cfg(test)]
