@@ -15,3 +15,5 @@ pub mod shutdown;
 pub mod sys;
 pub mod supervise;
 pub mod dhcp;
+pub mod json;
+pub mod user;
