@@ -480,6 +480,17 @@ fn interactive_on_a_terminal() {
     master.write_all(b"echo status=$?\r").unwrap();
     expect(&mut master, "status=130");
     expect(&mut master, prompt);
+    // Ctrl-C ends the whole command line, not just the command running in it.
+    master
+        .write_all(b"for i in 1 2; do (sleep 5; echo sub-$i); echo loop-$i; done\r")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    master.write_all(b"\x03").unwrap();
+    let before = expect(&mut master, prompt);
+    assert!(
+        !before.contains("loop-1") && !before.contains("sub-1"),
+        "{before:?}"
+    );
     master.write_all(b"echo aban\"\"doned\x03").unwrap();
     let before = expect(&mut master, prompt);
     assert!(!before.contains("abandoned"), "{before:?}");

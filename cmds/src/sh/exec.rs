@@ -61,6 +61,9 @@ pub struct Shell {
     pub subst_status: Option<i32>,
     /// The EXIT trap.
     pub exit_trap: Option<String>,
+    /// An interactive shell saw its foreground command die of SIGINT: abandon the command line,
+    /// as if the shell itself had been interrupted.
+    pub interrupted: bool,
 }
 
 pub enum Found {
@@ -112,6 +115,7 @@ impl Shell {
             loop_depth: 0,
             subst_status: None,
             exit_trap: None,
+            interrupted: false,
         };
         if let Ok(cwd) = std::env::current_dir() {
             let cwd = cwd.to_string_lossy().into_owned();
@@ -164,6 +168,9 @@ impl Shell {
     pub fn exec(&mut self, cmd: &Cmd) -> Ex {
         let st = self.exec_inner(cmd)?;
         self.status = st;
+        if self.interrupted {
+            return Err(Flow::Abort(st));
+        }
         Ok(st)
     }
 
@@ -179,7 +186,10 @@ impl Shell {
             Cmd::Simple(s) => self.simple(s, false),
             Cmd::Pipeline(cmds, bang) => {
                 if *bang {
-                    let st = self.guarded(&Cmd::Pipeline(cmds.clone(), false))?;
+                    self.cond += 1;
+                    let r = self.pipeline(cmds);
+                    self.cond -= 1;
+                    let st = r?;
                     self.exempt = true;
                     Ok((st == 0) as i32)
                 } else {
@@ -221,13 +231,10 @@ impl Shell {
                 Ok(st)
             }
             Cmd::Group(body) => self.exec(body),
-            Cmd::Subshell(body) => {
-                let body = body.clone();
-                match self.fork_child(false, |sh| sh.child_run(&body)) {
-                    Some(pid) => Ok(self.wait_fg(pid)),
-                    None => Ok(2),
-                }
-            }
+            Cmd::Subshell(body) => match self.fork_child(false, |sh| sh.child_run(body)) {
+                Some(pid) => Ok(self.wait_fg(pid)),
+                None => Ok(2),
+            },
             Cmd::If(arms, otherwise) => {
                 for (c, body) in arms {
                     if self.guarded(c)? == 0 {
@@ -422,13 +429,15 @@ impl Shell {
                 self.in_child = true;
                 self.interactive = false;
                 self.jobs.clear();
+                self.exit_trap = None;
+                reset_signals(self.owns_sigint);
+                self.owns_sigint = false;
                 if bg {
                     // XCU §2.11: asynchronous lists ignore SIGINT and SIGQUIT without job control.
                     for s in [Signal::SIGINT, Signal::SIGQUIT] {
                         // SAFETY: SIG_IGN installs no handler code.
                         let _ = unsafe { signal::signal(s, SigHandler::SigIgn) };
                     }
-                    self.owns_sigint = false;
                 }
                 let st = f(self);
                 let st = self.run_exit_trap(st);
@@ -455,7 +464,8 @@ impl Shell {
             match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WUNTRACED)) {
                 Ok(WaitStatus::Exited(_, c)) => return c,
                 Ok(WaitStatus::Signaled(_, sig, _)) => {
-                    if self.interactive && sig == Signal::SIGINT {
+                    if self.interactive && sig == Signal::SIGINT && !self.interrupted {
+                        self.interrupted = true;
                         fdio::write_all(2, b"\n");
                     }
                     return 128 + sig as i32;

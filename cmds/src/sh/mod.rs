@@ -207,6 +207,7 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
             Ok(Some(cmd)) => {
                 pos = end;
                 line = end_line;
+                sh.interrupted = false;
                 match sh.exec(&cmd) {
                     Ok(_) | Err(Flow::Break(_) | Flow::Continue(_)) => {}
                     Err(Flow::Exit(st)) => return st,
