@@ -47,7 +47,12 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// Errors read `disk: nginx:nope: manifest unknown` (main adds the program name).
 pub fn run(args: Args) -> Result<()> {
+    build(args).context("disk")
+}
+
+fn build(args: Args) -> Result<()> {
     let progress = if args.quiet {
         Progress::quiet()
     } else {
@@ -103,21 +108,23 @@ pub fn run(args: Args) -> Result<()> {
         .suffix(".img.partial")
         .tempfile_in(&out_dir)
         .map_err(|e| io_error(&out_dir, &e))?;
+    // tempfile creates 0600; a disk image is an ordinary output file.
+    set_mode(tmp.path(), 0o644)?;
     // A sparse file of the final size: mke2fs writes only the blocks it uses.
     tmp.as_file()
         .set_len(geometry.bytes)
         .map_err(|e| io_error(tmp.path(), &e))?;
     let mut bar = progress.bytes("wrote file system", usage.content_bytes);
-    ext4::make(
-        &mke2fs,
-        &geometry,
-        &image.digest,
-        &ext4::label_for(&image.reference),
+    let job = ext4::Mkfs {
+        mke2fs: &mke2fs,
+        geometry,
+        digest: &image.digest,
+        label: ext4::label_for(&image.reference),
         epoch,
-        tmp.path(),
-        scratch.path(),
-        &mut |out| tree.write_tar(&scan.sources, out, &mut |n| bar.inc(n)),
-    )
+    };
+    ext4::make(&job, tmp.path(), scratch.path(), &mut |out| {
+        tree.write_tar(&scan.sources, out, &mut |n| bar.inc(n))
+    })
     .with_context(|| args.output.display().to_string())?;
     bar.finish();
     tmp.persist(&args.output)
@@ -128,6 +135,12 @@ pub fn run(args: Args) -> Result<()> {
         start.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| io_error(path, &e))
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> anyhow::Error {
@@ -247,6 +260,7 @@ fn parse_rfc3339(text: &str) -> Option<u64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
 

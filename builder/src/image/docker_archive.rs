@@ -225,8 +225,11 @@ pub fn from_daemon(name: &str, display: String) -> Result<ResolvedImage> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
+
+    type Case<'a> = (&'a [ArchiveEntry], Option<&'a str>, Result<usize, &'a str>);
 
     fn entry(tags: &[&str]) -> ArchiveEntry {
         ArchiveEntry {
@@ -242,7 +245,7 @@ mod tests {
             entry(&["nginx:latest"]),
             entry(&["docker.io/library/redis:7", "redis:seven"]),
         ];
-        let cases: [(&[ArchiveEntry], Option<&str>, Result<usize, &str>); 6] = [
+        let cases: [Case; 6] = [
             (&two, Some("nginx"), Ok(0)),
             (&two, Some("docker.io/library/nginx:latest"), Ok(0)),
             (&two, Some("redis:7"), Ok(1)),

@@ -154,12 +154,12 @@ pub fn plan(usage: &Usage, free_percent: u32, size: Option<u64>) -> Result<Geome
             }
             s.div_ceil(BLOCK_SIZE) * BLOCK_SIZE
         }
-        None => mib(total_blocks).max(8) << 20,
+        None => mib(total_blocks).max(16) << 20,
     };
     Ok(Geometry {
         bytes,
         inodes,
-        journal_mib: journal_blocks * BLOCK_SIZE >> 20,
+        journal_mib: (journal_blocks * BLOCK_SIZE) >> 20,
     })
 }
 
@@ -261,22 +261,30 @@ pub fn label_for(reference: &str) -> String {
     }
 }
 
+/// What to make: everything mke2fs needs besides the paths.
+pub struct Mkfs<'a> {
+    pub mke2fs: &'a Path,
+    pub geometry: Geometry,
+    pub digest: &'a Digest,
+    pub label: String,
+    /// Time stamp for everything mke2fs makes up (root, lost+found, superblock).
+    pub epoch: u64,
+}
+
 /// Runs mke2fs on `image` (an existing empty file of `geometry.bytes`), feeding it the tar
 /// that `write` produces. On failure the most telling line of mke2fs's stderr is the error.
 pub fn make(
-    mke2fs: &Path,
-    geometry: &Geometry,
-    digest: &Digest,
-    label: &str,
-    epoch: u64,
+    job: &Mkfs,
     image: &Path,
     scratch: &Path,
     write: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
+    let (mke2fs, geometry, digest, label) =
+        (job.mke2fs, &job.geometry, job.digest, job.label.as_str());
     let conf = scratch.join("mke2fs.conf");
     std::fs::write(&conf, CONF).map_err(|e| anyhow!("{}: {}", conf.display(), io_reason(&e)))?;
     // mke2fs treats a fake time of 0 as unset.
-    let epoch = epoch.max(1).to_string();
+    let epoch = job.epoch.max(1).to_string();
     let mut child = Command::new(mke2fs)
         .args(mke2fs_args(geometry, digest, label, image))
         .env("MKE2FS_CONFIG", &conf)
@@ -344,6 +352,7 @@ pub fn explain(output: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
 
@@ -406,7 +415,7 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!((tiny.bytes, tiny.journal_mib), (8 << 20, 4));
+        assert_eq!((tiny.bytes, tiny.journal_mib), (16 << 20, 4));
         assert!(plan(&usage, 20, Some(1 << 20))
             .unwrap_err()
             .to_string()

@@ -755,11 +755,21 @@ fn read_item<R: Read>(entry: &mut tar::Entry<'_, R>, layer: usize) -> Result<Opt
     }
     let path = entry.path_bytes().into_owned();
     let field = |e: io::Error| anyhow!("{}: bad tar header: {}", show(&path), io_reason(&e));
+    // An all-blank numeric field reads as 0, as GNU tar and libarchive read it.
+    let blank = |raw: &[u8]| raw.iter().all(|b| *b == 0 || *b == b' ');
+    let old = header.as_old();
+    let number = |raw: &[u8], value: io::Result<u64>| {
+        if blank(raw) {
+            Ok(0)
+        } else {
+            value.map_err(field)
+        }
+    };
     let mut meta = Meta {
-        mode: header.mode().map_err(field)? & 0o7777,
-        uid: header.uid().map_err(field)?,
-        gid: header.gid().map_err(field)?,
-        mtime: header.mtime().map_err(field)?,
+        mode: number(&old.mode, header.mode().map(u64::from))? as u32 & 0o7777,
+        uid: number(&old.uid, header.uid())?,
+        gid: number(&old.gid, header.gid())?,
+        mtime: number(&old.mtime, header.mtime())?,
         xattrs: Vec::new(),
     };
     let device = if matches!(etype, tar::EntryType::Char | tar::EntryType::Block) {
@@ -949,8 +959,14 @@ fn scan_layer(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
+
+    /// A scanned tree, its layer sources and the directory holding them.
+    type Scanned = (Tree, Vec<LayerSource>, tempfile::TempDir);
+    /// path, type flag, link target, content, mode, xattrs.
+    type ReadBack = (String, char, String, Vec<u8>, u32, Vec<(String, Vec<u8>)>);
 
     /// One synthetic tar entry.
     enum E<'a> {
@@ -1042,12 +1058,7 @@ mod tests {
     }
 
     /// Builds layers, scans them and returns the listing or the error text.
-    fn flatten(
-        layers: &[&[E]],
-    ) -> (
-        Result<Vec<String>, String>,
-        Option<(Tree, Vec<LayerSource>, tempfile::TempDir)>,
-    ) {
+    fn flatten(layers: &[&[E]]) -> (Result<Vec<String>, String>, Option<Scanned>) {
         let dir = tempfile::tempdir().unwrap();
         let mut ls = Vec::new();
         for (i, entries) in layers.iter().enumerate() {
@@ -1234,9 +1245,7 @@ mod tests {
     }
 
     /// Reads the output tar back: (path, type, link target, size, content, mode, xattrs).
-    fn read_back(
-        tar_bytes: &[u8],
-    ) -> Vec<(String, char, String, Vec<u8>, u32, Vec<(String, Vec<u8>)>)> {
+    fn read_back(tar_bytes: &[u8]) -> Vec<ReadBack> {
         let mut a = tar::Archive::new(tar_bytes);
         let mut out = Vec::new();
         for e in a.entries().unwrap() {

@@ -121,8 +121,11 @@ fn assemble(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
+
+    type Case<'a> = (&'a [Descriptor], Option<&'a str>, Result<usize, &'a str>);
 
     fn entry(name: Option<&str>) -> Descriptor {
         let mut d = Descriptor {
@@ -142,7 +145,7 @@ mod tests {
     fn select_entry_table() {
         let two = [entry(Some("latest")), entry(Some("example.com/app:v2"))];
         let one = [entry(None)];
-        let cases: [(&[Descriptor], Option<&str>, Result<usize, &str>); 6] = [
+        let cases: [Case; 6] = [
             (&two, Some("latest"), Ok(0)),
             (&two, Some("v2"), Ok(1)),
             (&two, Some("v3"), Err("no image tagged \"v3\"")),

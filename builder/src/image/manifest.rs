@@ -168,6 +168,7 @@ pub fn check_layer_media_type(media_type: &str) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
 

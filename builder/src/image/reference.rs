@@ -302,6 +302,7 @@ impl fmt::Display for Platform {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
 
