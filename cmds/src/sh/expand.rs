@@ -75,6 +75,15 @@ impl Fields {
     }
 }
 
+/// Flavours of double-quote context.
+#[derive(Clone, Copy, PartialEq)]
+enum Dq {
+    Quoted,
+    HereDoc,
+    /// The word of `${x-word}` inside double quotes.
+    Braced,
+}
+
 fn find_close(s: &[char], mut i: usize, open: char, close: char) -> usize {
     let mut depth = 1;
     while i < s.len() {
@@ -95,6 +104,9 @@ fn find_close(s: &[char], mut i: usize, open: char, close: char) -> usize {
                     }
                     i += 1;
                 }
+            }
+            '$' if s.get(i + 1) == Some(&'(') && s.get(i + 2) != Some(&'(') => {
+                i = super::parser::subst_end(s, i + 2).saturating_sub(1);
             }
             '$' if matches!(s.get(i + 1), Some('(' | '{')) => {
                 let (o, c) = if s[i + 1] == '(' {
@@ -175,13 +187,13 @@ impl Shell {
     pub fn expand_heredoc(&mut self, body: &str) -> Result<String, Flow> {
         let mut f = Fields::default();
         let s: Vec<char> = body.chars().collect();
-        self.word_dq(&mut f, &s, true)?;
+        self.word_dq(&mut f, &s, Dq::HereDoc)?;
         Ok(f.cur.text)
     }
 
     fn word(&mut self, f: &mut Fields, s: &[char], dq: bool, at_start: bool) -> Result<(), Flow> {
         if dq {
-            return self.word_dq(f, s, false);
+            return self.word_dq(f, s, Dq::Braced);
         }
         let mut i = 0;
         if at_start && s.first() == Some(&'~') {
@@ -228,7 +240,7 @@ impl Shell {
                         f.cur.keep = true;
                     }
                     f.after_ws = false;
-                    self.word_dq(f, inner, false)?;
+                    self.word_dq(f, inner, Dq::Quoted)?;
                     i = end + 1;
                 }
                 '$' | '`' => i = self.dollar(f, s, i, false)?,
@@ -241,7 +253,8 @@ impl Shell {
         Ok(())
     }
 
-    fn word_dq(&mut self, f: &mut Fields, s: &[char], heredoc: bool) -> Result<(), Flow> {
+    fn word_dq(&mut self, f: &mut Fields, s: &[char], mode: Dq) -> Result<(), Flow> {
+        let heredoc = mode == Dq::HereDoc;
         let mut i = 0;
         while i < s.len() {
             match s[i] {
@@ -260,6 +273,8 @@ impl Shell {
                     i += 2;
                 }
                 '$' | '`' => i = self.dollar(f, s, i, true)?,
+                // `"${x-"a b"}"`: the inner quotes only group.
+                '"' if mode == Dq::Braced => i += 1,
                 c => {
                     f.lit(c, true);
                     i += 1;
@@ -309,7 +324,7 @@ impl Shell {
                 Ok(end + 1)
             }
             Some('(') => {
-                let end = find_close(s, i + 2, '(', ')');
+                let end = super::parser::subst_end(s, i + 2).saturating_sub(1);
                 let cmd: String = s[i + 2..end.min(s.len())].iter().collect();
                 let out = self.command_subst(&cmd)?;
                 self.put(f, &out, dq);

@@ -263,9 +263,23 @@ impl<'a> Parser<'a> {
                 }
             },
             '$' => match self.ch(self.pos) {
-                Some('(') => {
+                Some('(') if self.ch(self.pos + 1) == Some('(') => {
                     self.pos += 1;
                     self.scan_balanced('(', ')')?;
+                }
+                Some('(') => {
+                    // Parse the inside for real: `case` patterns have unbalanced `)`.
+                    let mut sub = Parser::new(self.src, self.pos + 1, self.line);
+                    if !sub.is_op(")")? {
+                        sub.list(false)?;
+                        sub.skip_newlines()?;
+                    }
+                    if !sub.is_op(")")? {
+                        return Err(sub.err_here());
+                    }
+                    sub.next()?;
+                    self.pos = sub.pos;
+                    self.line = sub.line;
                 }
                 Some('{') => {
                     self.pos += 1;
@@ -756,6 +770,24 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Index just past the `)` closing a `$(` whose inside starts at `pos` (the end of `src` if
+/// it doesn't parse; the lexer has already rejected such words).
+pub fn subst_end(src: &[char], pos: usize) -> usize {
+    let mut p = Parser::new(src, pos, 1);
+    let ok = (|| -> PResult<()> {
+        if !p.is_op(")")? {
+            p.list(false)?;
+            p.skip_newlines()?;
+        }
+        p.next()?;
+        Ok(())
+    })();
+    match ok {
+        Ok(()) => p.pos,
+        Err(_) => src.len(),
+    }
+}
+
 /// Parse a whole text (for `eval`, `$(…)`, `.`): every complete command in order.
 pub fn parse_all(text: &str) -> PResult<Vec<Cmd>> {
     let src: Vec<char> = text.chars().collect();
@@ -894,6 +926,10 @@ mod tests {
                 ])])))])],
             ),
             ("echo a\\\nb", vec![list(vec![simple(&["echo", "a\\\nb"])])]),
+            (
+                "echo $(case x in x) y;; esac) z",
+                vec![list(vec![simple(&["echo", "$(case x in x) y;; esac)", "z"])])],
+            ),
         ];
         for (src, want) in cases {
             assert_eq!(parse_all(src), Ok(want), "{src:?}");
