@@ -93,6 +93,8 @@ fn layer(entries: &[E]) -> Vec<u8> {
     for e in entries {
         let mut h = tar::Header::new_ustar();
         h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
         h.set_mtime(1_600_000_000);
         let (path, body): (&str, &[u8]) = match e {
             E::Dir(p, mode) => {
@@ -140,21 +142,26 @@ fn layer(entries: &[E]) -> Vec<u8> {
                 (p, b"")
             }
         };
-        if path.len() > 99 {
-            let records = pax("path", path.as_bytes());
-            let mut x = tar::Header::new_ustar();
-            x.set_entry_type(tar::EntryType::XHeader);
-            x.set_size(records.len() as u64);
-            x.set_cksum();
-            b.append(&x, &records[..]).unwrap();
-        } else {
-            h.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
-        }
-        h.set_size(body.len() as u64);
-        h.set_cksum();
-        b.append(&h, body).unwrap();
+        append(&mut b, &mut h, path, body);
     }
     b.into_inner().unwrap()
+}
+
+/// Appends an entry named exactly `path` (a PAX `path` record when it is long).
+fn append(b: &mut tar::Builder<Vec<u8>>, h: &mut tar::Header, path: &str, body: &[u8]) {
+    if path.len() > 99 {
+        let records = pax("path", path.as_bytes());
+        let mut x = tar::Header::new_ustar();
+        x.set_entry_type(tar::EntryType::XHeader);
+        x.set_size(records.len() as u64);
+        x.set_cksum();
+        b.append(&x, &records[..]).unwrap();
+    } else {
+        h.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
+    }
+    h.set_size(body.len() as u64);
+    h.set_cksum();
+    b.append(h, body).unwrap();
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -840,5 +847,110 @@ fn registry_pull_with_token_auth_index_and_cache() {
         tmp.path(),
         &tmp.path().join("o"),
         "no image for platform linux/s390x (available: linux/arm64, linux/amd64)",
+    );
+}
+
+#[test]
+fn automatic_size_fits_many_small_files_with_no_free_space() {
+    if !have_e2fsprogs() {
+        return;
+    }
+    // Thousands of tiny files with long names in one directory (a large hashed directory),
+    // long symlinks (a block each) and deep paths: the worst case for the estimate.
+    let mut b = tar::Builder::new(Vec::new());
+    for i in 0..6000 {
+        let mut h = tar::Header::new_ustar();
+        h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
+        append(&mut b, &mut h, &format!("many/{i:0>200}"), b"x");
+    }
+    for i in 0..1500 {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_mode(0o777);
+        h.set_uid(0);
+        h.set_gid(0);
+        let target = format!("/{}", "t".repeat(90));
+        h.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());
+        append(&mut b, &mut h, &format!("links/{i}"), b"");
+    }
+    for i in 0..300 {
+        let mut h = tar::Header::new_ustar();
+        h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
+        append(
+            &mut b,
+            &mut h,
+            &format!("deep/{}/f", "d/".repeat(i % 40) + &i.to_string()),
+            &[7u8; 5000],
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("layout");
+    write_oci(&layout, "v1", &[b.into_inner().unwrap()]);
+    let img = tmp.path().join("disk.img");
+    let o = rroot(
+        &[
+            &format!("oci:{}:v1", layout.display()),
+            "-q",
+            "--free",
+            "0",
+            "-o",
+            img.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    fsck_clean(&img);
+    assert_eq!(names(&img, "/many").len(), 6000);
+}
+
+#[test]
+fn docker_daemon_runs_docker_save() {
+    if !have_e2fsprogs() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("saved.tar");
+    write_docker_archive(&archive, &nginx_like_layers());
+    // A stand-in `docker` that answers `docker save -o FILE NAME` from the archive above.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let script = format!(
+        "#!/bin/sh\n[ \"$1 $2\" = \"save -o\" ] && [ \"$4\" = example/app:1 ] || {{ echo \"Error: No such image: $4\" >&2; exit 1; }}\ncp {} \"$3\"\n",
+        archive.display()
+    );
+    std::fs::write(bin.join("docker"), script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("docker"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let img = tmp.path().join("out/disk.img");
+    let run = |name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rroot"))
+            .args(["disk", "-q", name, "-o", img.to_str().unwrap()])
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+    let o = run("docker-daemon:example/app:1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(names(&img, "/etc"), ["os-release"]);
+    std::fs::remove_file(&img).unwrap();
+    let o = run("docker-daemon:example/other");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("docker save: Error: No such image: example/other"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        leftovers(&tmp.path().join("out"), &[]),
+        Vec::<String>::new()
     );
 }

@@ -127,7 +127,7 @@ pub fn plan(usage: &Usage, free_percent: u32, size: Option<u64>) -> Result<Geome
         bail!("--free {free_percent}: must be below 90");
     }
     let spare = |n: u64| n + n * u64::from(free_percent) / 100;
-    let inodes = spare(usage.inodes + 16).max(1024).div_ceil(32) * 32;
+    let inodes = spare(usage.inodes + 64).max(1024).div_ceil(32) * 32;
     let inode_blocks = inodes * INODE_SIZE / BLOCK_SIZE;
     let base = usage.data_blocks + inode_blocks;
     // mke2fs's default journal sizes (ext2fs_default_journal_size), by file system size.
@@ -139,7 +139,7 @@ pub fn plan(usage: &Usage, free_percent: u32, size: Option<u64>) -> Result<Geome
     };
     // Per 128 MiB block group: bitmaps, descriptors, backup superblocks, resize reserve.
     let groups = (base + journal_blocks).div_ceil(32768).max(1);
-    let overhead = groups * 4 + 256 + base / 100;
+    let overhead = groups * 4 + 512 + base / 50;
     let used = base + journal_blocks + overhead;
     let total_blocks = used * 100 / (100 - u64::from(free_percent));
     let mib = |blocks: u64| (blocks * BLOCK_SIZE).div_ceil(1 << 20);
