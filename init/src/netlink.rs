@@ -6,20 +6,20 @@
 //! static `ip=`) goes through the `NetConfig` trait so tests can use `RecordingNet` instead.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
-    NLM_F_REQUEST,
+    Emitable, ErrorBuffer, NetlinkBuffer, NetlinkHeader, NlasIterator, NLM_F_ACK, NLM_F_CREATE,
+    NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage, AddressScope};
-use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkLayerType, LinkMessage, State};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
-use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_packet_route::AddressFamily;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 /// Interface flags as in `<net/if.h>` (the kernel's `IFF_*`).
@@ -289,6 +289,38 @@ pub struct Rtnl {
 }
 
 const RECV_BUF: usize = 64 * 1024;
+const NETLINK_HEADER: usize = 16;
+
+/// Message types from `<linux/netlink.h>` and `<linux/rtnetlink.h>`.
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const RTM_NEWLINK: u16 = 16;
+const RTM_GETLINK: u16 = 18;
+const RTM_SETLINK: u16 = 19;
+const RTM_NEWADDR: u16 = 20;
+const RTM_DELADDR: u16 = 21;
+const RTM_GETADDR: u16 = 22;
+const RTM_NEWROUTE: u16 = 24;
+const RTM_DELROUTE: u16 = 25;
+const RTM_GETROUTE: u16 = 26;
+
+/// The messages in one datagram: (type, sequence number, payload).
+fn split_messages(buf: &[u8]) -> Result<Vec<(u16, u32, &[u8])>, NetlinkError> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    while offset + NETLINK_HEADER <= buf.len() {
+        let msg = NetlinkBuffer::new_checked(&buf[offset..])
+            .map_err(|e| NetlinkError::Decode(e.to_string()))?;
+        let len = msg.length() as usize;
+        out.push((
+            msg.message_type(),
+            msg.sequence_number(),
+            &buf[offset + NETLINK_HEADER..offset + len],
+        ));
+        offset += (len + 3) & !3;
+    }
+    Ok(out)
+}
 
 impl Rtnl {
     pub fn open() -> Result<Rtnl, NetlinkError> {
@@ -300,26 +332,33 @@ impl Rtnl {
         Ok(Rtnl { socket, seq: 0 })
     }
 
-    /// Sends one request and collects the replies: for a dump every message up to NLMSG_DONE, for
-    /// an acknowledged request nothing (the ack) or the kernel's error as `Kernel { what }`.
+    /// Sends one request (`body` behind a netlink header of `msg_type`) and collects the replies'
+    /// payloads by message type: for a dump every message up to NLMSG_DONE, for an acknowledged
+    /// request nothing (the ack) or the kernel's error as `Kernel { what }`.
+    ///
+    /// Replies are taken apart by type here rather than through netlink-packet-route's
+    /// `RouteNetlinkMessage`, whose decoder and encoder cover every rtnetlink family (traffic
+    /// control, neighbours, rules…) and cost rbox half a megabyte.
     fn request(
         &mut self,
-        message: RouteNetlinkMessage,
+        msg_type: u16,
+        body: &dyn Emitable,
         flags: u16,
         what: &dyn Fn() -> String,
-    ) -> Result<Vec<RouteNetlinkMessage>, NetlinkError> {
+    ) -> Result<Vec<(u16, Vec<u8>)>, NetlinkError> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
+        let len = NETLINK_HEADER + body.buffer_len();
         let mut header = NetlinkHeader::default();
+        header.length = u32::try_from(len).unwrap_or(u32::MAX);
+        header.message_type = msg_type;
         header.flags = NLM_F_REQUEST | flags;
         header.sequence_number = seq;
-        let mut packet = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(message));
-        packet.finalize();
-        let mut buf = vec![0u8; packet.buffer_len()];
-        packet.serialize(&mut buf);
+        let mut buf = vec![0u8; len];
+        header.emit(&mut buf[..NETLINK_HEADER]);
+        body.emit(&mut buf[NETLINK_HEADER..]);
         self.socket.send(&buf, 0).map_err(NetlinkError::Io)?;
 
-        let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
         let mut replies = Vec::new();
         let mut rbuf: Vec<u8> = Vec::with_capacity(RECV_BUF);
         loop {
@@ -330,42 +369,30 @@ impl Rtnl {
                     "reply of {n} bytes truncated"
                 )));
             }
-            let mut offset = 0;
-            while offset < rbuf.len() {
-                let bytes = &rbuf[offset..];
-                let msg = NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes)
-                    .map_err(|e| NetlinkError::Decode(e.to_string()))?;
-                let len = msg.header.length as usize;
-                if len < 16 {
-                    return Err(NetlinkError::Decode(format!("message length {len}")));
-                }
-                offset += (len + 3) & !3;
-                if msg.header.sequence_number != seq {
+            for (kind, msg_seq, payload) in split_messages(&rbuf)? {
+                if msg_seq != seq {
                     continue;
                 }
-                match msg.payload {
-                    NetlinkPayload::Done(_) => return Ok(replies),
-                    NetlinkPayload::Error(err) => match err.code {
-                        None => return Ok(replies),
-                        Some(_) => {
-                            return Err(NetlinkError::Kernel {
+                match kind {
+                    NLMSG_DONE => return Ok(replies),
+                    NLMSG_ERROR => {
+                        let err = ErrorBuffer::new_checked(payload)
+                            .map_err(|e| NetlinkError::Decode(e.to_string()))?;
+                        return match err.code() {
+                            None => Ok(replies),
+                            Some(code) => Err(NetlinkError::Kernel {
                                 what: what(),
-                                source: err.to_io(),
-                            })
-                        }
-                    },
-                    NetlinkPayload::InnerMessage(inner) => {
-                        replies.push(inner);
-                        if !dump {
-                            // A non-dump reply (e.g. RTM_GETLINK by index) is one message.
-                            if msg.header.flags & netlink_packet_core::NLM_F_MULTIPART == 0
-                                && flags & NLM_F_ACK == 0
-                            {
-                                return Ok(replies);
-                            }
+                                source: io::Error::from_raw_os_error(code.get().saturating_abs()),
+                            }),
+                        };
+                    }
+                    _ => {
+                        replies.push((kind, payload.to_vec()));
+                        // A request without DUMP or ACK is answered by one message.
+                        if flags & (NLM_F_DUMP | NLM_F_ACK) == 0 {
+                            return Ok(replies);
                         }
                     }
-                    _ => {}
                 }
             }
         }
@@ -373,17 +400,13 @@ impl Rtnl {
 
     /// Every link, in index order.
     pub fn links(&mut self) -> Result<Vec<Link>, NetlinkError> {
-        let replies = self.request(
-            RouteNetlinkMessage::GetLink(LinkMessage::default()),
-            NLM_F_DUMP,
-            &|| "dump links".to_string(),
-        )?;
+        let replies = self.request(RTM_GETLINK, &LinkMessage::default(), NLM_F_DUMP, &|| {
+            "dump links".to_string()
+        })?;
         let mut links: Vec<Link> = replies
-            .into_iter()
-            .filter_map(|m| match m {
-                RouteNetlinkMessage::NewLink(l) => Some(link_from_message(&l)),
-                _ => None,
-            })
+            .iter()
+            .filter(|(kind, _)| *kind == RTM_NEWLINK)
+            .filter_map(|(_, p)| parse_link(p))
             .collect();
         links.sort_by_key(|l| l.index);
         Ok(links)
@@ -415,8 +438,7 @@ impl Rtnl {
         if let Some(mtu) = mtu {
             msg.attributes.push(LinkAttribute::Mtu(mtu));
         }
-        self.request(RouteNetlinkMessage::SetLink(msg), NLM_F_ACK, what)
-            .map(drop)
+        self.request(RTM_SETLINK, &msg, NLM_F_ACK, what).map(drop)
     }
 
     /// Addresses of the given family, optionally of one link.
@@ -427,32 +449,28 @@ impl Rtnl {
     ) -> Result<Vec<IfAddr>, NetlinkError> {
         let mut req = AddressMessage::default();
         req.header.family = family.netlink();
-        let replies = self.request(RouteNetlinkMessage::GetAddress(req), NLM_F_DUMP, &|| {
+        let replies = self.request(RTM_GETADDR, &req, NLM_F_DUMP, &|| {
             "dump addresses".to_string()
         })?;
         Ok(replies
-            .into_iter()
-            .filter_map(|m| match m {
-                RouteNetlinkMessage::NewAddress(a) => addr_from_message(&a),
-                _ => None,
-            })
+            .iter()
+            .filter(|(kind, _)| *kind == RTM_NEWADDR)
+            .filter_map(|(_, p)| parse_addr(p))
             .filter(|a| family.wants(&a.addr) && index.is_none_or(|i| a.index == i))
             .collect())
     }
 
-    /// Routes of the given family in the main table.
+    /// Routes of the given family, every table.
     pub fn routes(&mut self, family: Family) -> Result<Vec<Route>, NetlinkError> {
         let mut req = RouteMessage::default();
         req.header.address_family = family.netlink();
-        let replies = self.request(RouteNetlinkMessage::GetRoute(req), NLM_F_DUMP, &|| {
+        let replies = self.request(RTM_GETROUTE, &req, NLM_F_DUMP, &|| {
             "dump routes".to_string()
         })?;
         Ok(replies
-            .into_iter()
-            .filter_map(|m| match m {
-                RouteNetlinkMessage::NewRoute(r) => route_from_message(&r),
-                _ => None,
-            })
+            .iter()
+            .filter(|(kind, _)| *kind == RTM_NEWROUTE)
+            .filter_map(|(_, p)| parse_route(p))
             .filter(|r| family.wants(&r.dst))
             .collect())
     }
@@ -467,11 +485,9 @@ impl Rtnl {
             } else {
                 netlink_packet_core::NLM_F_REPLACE
             };
-        self.request(
-            RouteNetlinkMessage::NewAddress(addr_to_message(addr)),
-            flags,
-            &|| format!("add address {}/{}", addr.addr, addr.prefix),
-        )
+        self.request(RTM_NEWADDR, &addr_to_message(addr), flags, &|| {
+            format!("add address {}/{}", addr.addr, addr.prefix)
+        })
         .map(drop)
     }
 
@@ -484,11 +500,9 @@ impl Rtnl {
             } else {
                 netlink_packet_core::NLM_F_REPLACE
             };
-        self.request(
-            RouteNetlinkMessage::NewRoute(route_to_message(route)),
-            flags,
-            &|| format!("add route {}", route_text(route)),
-        )
+        self.request(RTM_NEWROUTE, &route_to_message(route), flags, &|| {
+            format!("add route {}", route_text(route))
+        })
         .map(drop)
     }
 
@@ -510,7 +524,14 @@ impl Rtnl {
                     waited: timeout,
                 });
             }
-            for link in events.next(left)? {
+            let links = match events.next(left) {
+                Ok(links) => links,
+                Err(NetlinkError::Io(e)) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    self.links()?
+                }
+                Err(e) => return Err(e),
+            };
+            for link in links {
                 if link.index == index && link.has_carrier() {
                     return Ok(link);
                 }
@@ -555,11 +576,9 @@ impl NetConfig for Rtnl {
     }
 
     fn del_address(&mut self, addr: &IfAddr) -> Result<(), NetlinkError> {
-        self.request(
-            RouteNetlinkMessage::DelAddress(addr_to_message(addr)),
-            NLM_F_ACK,
-            &|| format!("delete address {}/{}", addr.addr, addr.prefix),
-        )
+        self.request(RTM_DELADDR, &addr_to_message(addr), NLM_F_ACK, &|| {
+            format!("delete address {}/{}", addr.addr, addr.prefix)
+        })
         .map(drop)
     }
 
@@ -574,11 +593,9 @@ impl NetConfig for Rtnl {
         msg.header.scope = RouteScope::NoWhere;
         msg.header.protocol = RouteProtocol::Unspec;
         msg.header.kind = RouteType::Unspec;
-        self.request(
-            RouteNetlinkMessage::DelRoute(msg),
-            NLM_F_ACK,
-            &|| format!("delete route {}", route_text(route)),
-        )
+        self.request(RTM_DELROUTE, &msg, NLM_F_ACK, &|| {
+            format!("delete route {}", route_text(route))
+        })
         .map(drop)
     }
 }
@@ -613,24 +630,14 @@ impl LinkEvents {
         let mut rbuf: Vec<u8> = Vec::with_capacity(RECV_BUF);
         match self.socket.recv(&mut rbuf, 0) {
             Ok(_) => {}
-            // ENOBUFS: events were dropped; the caller re-reads the state on its next round.
-            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => return Ok(Vec::new()),
+            // ENOBUFS (events were dropped) is returned too: the caller re-reads the state.
             Err(e) => return Err(NetlinkError::Io(e)),
         }
         let mut links = Vec::new();
-        let mut offset = 0;
-        while offset < rbuf.len() {
-            let Ok(msg) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rbuf[offset..])
-            else {
-                break;
-            };
-            let len = msg.header.length as usize;
-            if len < 16 {
-                break;
-            }
-            offset += (len + 3) & !3;
-            if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) = msg.payload {
-                links.push(link_from_message(&l));
+        // A notification that does not decode is skipped: it is not ours to judge.
+        for (kind, _, payload) in split_messages(&rbuf).unwrap_or_default() {
+            if kind == RTM_NEWLINK {
+                links.extend(parse_link(payload));
             }
         }
         Ok(links)
@@ -644,72 +651,164 @@ pub fn set_link_up(name: &str) -> Result<(), NetlinkError> {
     rtnl.set_link(index, Some(true), None, &|| format!("{name}: set up"))
 }
 
-/// Converts a kernel link message into a `Link`.
-pub fn link_from_message(msg: &LinkMessage) -> Link {
+/// The attributes (type, value) after a fixed header of `header_len` bytes. A malformed
+/// attribute ends the list: what came before it is kept.
+fn attributes(payload: &[u8], header_len: usize) -> Vec<(u16, &[u8])> {
+    let Some(nlas) = payload.get(header_len..) else {
+        return Vec::new();
+    };
+    NlasIterator::new(nlas)
+        .map_while(Result::ok)
+        .map(|nla| (nla.kind(), nla.into_inner()))
+        .filter_map(|(kind, raw)| {
+            // NlaBuffer::value without holding the buffer: bytes 4..length.
+            let len = usize::from(u16::from_ne_bytes([*raw.first()?, *raw.get(1)?]));
+            Some((kind, raw.get(4..len)?))
+        })
+        .collect()
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn text(v: &[u8]) -> String {
+    let v = v.split(|&b| b == 0).next().unwrap_or_default();
+    String::from_utf8_lossy(v).into_owned()
+}
+
+fn ip_from(v: &[u8]) -> Option<IpAddr> {
+    match v.len() {
+        4 => Some(IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(v).ok()?))),
+        16 => Some(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(v).ok()?))),
+        _ => None,
+    }
+}
+
+/// An RTM_NEWLINK payload (struct ifinfomsg, then IFLA_* attributes) as a `Link`.
+pub fn parse_link(p: &[u8]) -> Option<Link> {
+    const IFLA_ADDRESS: u16 = 1;
+    const IFLA_BROADCAST: u16 = 2;
+    const IFLA_IFNAME: u16 = 3;
+    const IFLA_MTU: u16 = 4;
+    const IFLA_QDISC: u16 = 6;
+    const IFLA_TXQLEN: u16 = 13;
+    const IFLA_OPERSTATE: u16 = 16;
+    let link_type = u16::from_ne_bytes(p.get(2..4)?.try_into().ok()?);
     let mut link = Link {
-        index: msg.header.index,
+        index: u32_at(p, 4)?,
         name: String::new(),
-        flags: msg.header.flags.bits(),
+        flags: u32_at(p, 8)?,
         mtu: 0,
         mac: None,
         broadcast: None,
         operstate: OperState::Unknown,
-        kind: match msg.header.link_layer_type {
-            LinkLayerType::Loopback => LinkKind::Loopback,
-            LinkLayerType::Ether => LinkKind::Ether,
-            other => LinkKind::Other(u16::from(other)),
+        kind: match link_type {
+            772 => LinkKind::Loopback, // ARPHRD_LOOPBACK
+            1 => LinkKind::Ether,      // ARPHRD_ETHER
+            other => LinkKind::Other(other),
         },
         qdisc: None,
         txqlen: None,
     };
-    for attr in &msg.attributes {
-        match attr {
-            LinkAttribute::IfName(n) => link.name = n.clone(),
-            LinkAttribute::Mtu(m) => link.mtu = *m,
-            LinkAttribute::Address(a) => link.mac = Some(a.clone()),
-            LinkAttribute::Broadcast(b) => link.broadcast = Some(b.clone()),
-            LinkAttribute::Qdisc(q) => link.qdisc = Some(q.clone()),
-            LinkAttribute::TxQueueLen(q) => link.txqlen = Some(*q),
-            LinkAttribute::OperState(s) => {
-                link.operstate = match s {
-                    State::NotPresent => OperState::NotPresent,
-                    State::Down => OperState::Down,
-                    State::LowerLayerDown => OperState::LowerLayerDown,
-                    State::Testing => OperState::Testing,
-                    State::Dormant => OperState::Dormant,
-                    State::Up => OperState::Up,
+    for (kind, v) in attributes(p, 16) {
+        match kind {
+            IFLA_IFNAME => link.name = text(v),
+            IFLA_MTU => link.mtu = u32_at(v, 0).unwrap_or(0),
+            IFLA_ADDRESS => link.mac = Some(v.to_vec()),
+            IFLA_BROADCAST => link.broadcast = Some(v.to_vec()),
+            IFLA_QDISC => link.qdisc = Some(text(v)),
+            IFLA_TXQLEN => link.txqlen = u32_at(v, 0),
+            IFLA_OPERSTATE => {
+                link.operstate = match v.first() {
+                    Some(1) => OperState::NotPresent,
+                    Some(2) => OperState::Down,
+                    Some(3) => OperState::LowerLayerDown,
+                    Some(4) => OperState::Testing,
+                    Some(5) => OperState::Dormant,
+                    Some(6) => OperState::Up,
                     _ => OperState::Unknown,
                 }
             }
             _ => {}
         }
     }
-    link
+    Some(link)
 }
 
-fn addr_from_message(msg: &AddressMessage) -> Option<IfAddr> {
+/// An RTM_NEWADDR payload (struct ifaddrmsg, then IFA_* attributes) as an `IfAddr`.
+pub fn parse_addr(p: &[u8]) -> Option<IfAddr> {
+    const IFA_ADDRESS: u16 = 1;
+    const IFA_LOCAL: u16 = 2;
+    const IFA_LABEL: u16 = 3;
+    const IFA_BROADCAST: u16 = 4;
     let mut address = None;
     let mut local = None;
     let mut broadcast = None;
     let mut label = None;
-    for attr in &msg.attributes {
-        match attr {
-            AddressAttribute::Address(a) => address = Some(*a),
-            AddressAttribute::Local(a) => local = Some(*a),
-            AddressAttribute::Broadcast(b) => broadcast = Some(*b),
-            AddressAttribute::Label(l) => label = Some(l.clone()),
+    for (kind, v) in attributes(p, 8) {
+        match kind {
+            IFA_ADDRESS => address = ip_from(v),
+            IFA_LOCAL => local = ip_from(v),
+            IFA_BROADCAST => {
+                broadcast = match ip_from(v) {
+                    Some(IpAddr::V4(b)) => Some(b),
+                    _ => None,
+                }
+            }
+            IFA_LABEL => label = Some(text(v)),
             _ => {}
         }
     }
     // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
     Some(IfAddr {
-        index: msg.header.index,
+        index: u32_at(p, 4)?,
         addr: local.or(address)?,
-        prefix: msg.header.prefix_len,
+        prefix: *p.get(1)?,
         broadcast,
-        scope: u8::from(msg.header.scope),
+        scope: *p.get(3)?,
         label,
     })
+}
+
+/// An RTM_NEWROUTE payload (struct rtmsg, then RTA_* attributes) as a `Route`.
+pub fn parse_route(p: &[u8]) -> Option<Route> {
+    const RTA_DST: u16 = 1;
+    const RTA_OIF: u16 = 4;
+    const RTA_GATEWAY: u16 = 5;
+    const RTA_PRIORITY: u16 = 6;
+    const RTA_PREFSRC: u16 = 7;
+    const RTA_TABLE: u16 = 15;
+    let header = p.get(..12)?;
+    let unspecified = match i32::from(header[0]) {
+        libc::AF_INET => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        libc::AF_INET6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        _ => return None,
+    };
+    let mut route = Route {
+        dst: unspecified,
+        dst_len: header[1],
+        gateway: None,
+        oif: None,
+        table: u32::from(header[4]),
+        protocol: header[5],
+        scope: header[6],
+        kind: header[7],
+        prefsrc: None,
+        metric: None,
+    };
+    for (kind, v) in attributes(p, 12) {
+        match kind {
+            RTA_DST => route.dst = ip_from(v)?,
+            RTA_GATEWAY => route.gateway = ip_from(v),
+            RTA_PREFSRC => route.prefsrc = ip_from(v),
+            RTA_OIF => route.oif = u32_at(v, 0),
+            RTA_TABLE => route.table = u32_at(v, 0).unwrap_or(route.table),
+            RTA_PRIORITY => route.metric = u32_at(v, 0),
+            _ => {}
+        }
+    }
+    Some(route)
 }
 
 fn addr_to_message(addr: &IfAddr) -> AddressMessage {
@@ -729,46 +828,6 @@ fn addr_to_message(addr: &IfAddr) -> AddressMessage {
         msg.attributes.push(AddressAttribute::Broadcast(b));
     }
     msg
-}
-
-fn route_address(a: &RouteAddress) -> Option<IpAddr> {
-    match a {
-        RouteAddress::Inet(v4) => Some(IpAddr::V4(*v4)),
-        RouteAddress::Inet6(v6) => Some(IpAddr::V6(*v6)),
-        _ => None,
-    }
-}
-
-fn route_from_message(msg: &RouteMessage) -> Option<Route> {
-    let unspecified = match msg.header.address_family {
-        AddressFamily::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        AddressFamily::Inet6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-        _ => return None,
-    };
-    let mut route = Route {
-        dst: unspecified,
-        dst_len: msg.header.destination_prefix_length,
-        gateway: None,
-        oif: None,
-        table: u32::from(msg.header.table),
-        protocol: u8::from(msg.header.protocol),
-        scope: u8::from(msg.header.scope),
-        kind: u8::from(msg.header.kind),
-        prefsrc: None,
-        metric: None,
-    };
-    for attr in &msg.attributes {
-        match attr {
-            RouteAttribute::Destination(a) => route.dst = route_address(a)?,
-            RouteAttribute::Gateway(a) => route.gateway = route_address(a),
-            RouteAttribute::PrefSource(a) => route.prefsrc = route_address(a),
-            RouteAttribute::Oif(i) => route.oif = Some(*i),
-            RouteAttribute::Table(t) => route.table = *t,
-            RouteAttribute::Priority(p) => route.metric = Some(*p),
-            _ => {}
-        }
-    }
-    Some(route)
 }
 
 fn route_to_message(route: &Route) -> RouteMessage {
@@ -862,6 +921,36 @@ impl NetConfig for RecordingNet {
 mod tests {
     use super::*;
 
+    use netlink_packet_route::link::{LinkLayerType, State};
+
+    /// A message as the kernel would send it, built with netlink-packet-route's encoder.
+    fn emitted(m: &dyn Emitable) -> Vec<u8> {
+        let mut b = vec![0u8; m.buffer_len()];
+        m.emit(&mut b);
+        b
+    }
+
+    #[test]
+    fn hostile_payloads_do_not_panic() {
+        let mut msg = LinkMessage::default();
+        msg.header.index = 3;
+        msg.attributes.push(LinkAttribute::IfName("eth0".into()));
+        msg.attributes.push(LinkAttribute::Mtu(1500));
+        let good = emitted(&msg);
+        for cut in 0..good.len() {
+            let _ = parse_link(&good[..cut]);
+            let _ = parse_addr(&good[..cut]);
+            let _ = parse_route(&good[..cut]);
+        }
+        // An attribute claiming more bytes than there are ends the list.
+        let mut bad = good.clone();
+        bad[16] = 0xff;
+        let link = parse_link(&bad).expect("header is fine");
+        assert_eq!((link.index, link.name.as_str()), (3, ""));
+        assert!(split_messages(&[0xff; 20]).is_err());
+        assert!(split_messages(&[]).expect("empty").is_empty());
+    }
+
     #[test]
     fn broadcast_and_netmask() {
         let cases = [
@@ -890,7 +979,7 @@ mod tests {
             0x52, 0x54, 0, 0x12, 0x34, 0x56,
         ]));
         msg.attributes.push(LinkAttribute::OperState(State::Up));
-        let link = link_from_message(&msg);
+        let link = parse_link(&emitted(&msg)).expect("parses");
         assert_eq!(link.name, "eth0");
         assert_eq!(link.kind, LinkKind::Ether);
         assert_eq!(link.operstate, OperState::Up);
@@ -911,7 +1000,7 @@ mod tests {
             ),
         ];
         for route in cases {
-            let back = route_from_message(&route_to_message(&route)).expect("decodes");
+            let back = parse_route(&emitted(&route_to_message(&route))).expect("decodes");
             assert_eq!(back, route);
         }
     }
@@ -924,7 +1013,7 @@ mod tests {
             IfAddr::new(2, "fd00::5".parse().expect("ip"), 64),
         ];
         for addr in cases {
-            let back = addr_from_message(&addr_to_message(&addr)).expect("decodes");
+            let back = parse_addr(&emitted(&addr_to_message(&addr))).expect("decodes");
             assert_eq!(back, addr);
         }
     }
