@@ -954,3 +954,48 @@ fn docker_daemon_runs_docker_save() {
         Vec::<String>::new()
     );
 }
+
+/// The real nginx image from tests/fixtures/nginx-image.sh, when it has been built.
+#[test]
+fn nginx_fixture_as_oci_and_docker_archive() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/fixtures/nginx");
+    if !fixture.join("oci.done").exists() || !fixture.join("nginx.tar").exists() {
+        eprintln!(
+            "SKIPPED: run tests/fixtures/nginx-image.sh (as root, once) to build the nginx fixture"
+        );
+        return;
+    }
+    if !have_e2fsprogs() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("disk.img");
+    let sources = [
+        format!("oci:{}:latest", fixture.join("oci").display()),
+        format!("docker-archive:{}", fixture.join("nginx.tar").display()),
+    ];
+    for source in sources {
+        let o = rroot(&[&source, "-q", "-o", img.to_str().unwrap()], tmp.path());
+        assert!(o.status.success(), "{source}: {}", stderr(&o));
+        fsck_clean(&img);
+        let nginx = debugfs(&img, "stat /usr/sbin/nginx");
+        assert!(
+            nginx.contains("Type: regular") && nginx.contains("Mode:  0755"),
+            "{nginx}"
+        );
+        let entrypoint = debugfs(&img, "cat /docker-entrypoint.sh");
+        assert!(
+            entrypoint.trim_end().ends_with("exec \"$@\""),
+            "{entrypoint}"
+        );
+        let config: serde_json::Value =
+            serde_json::from_str(&debugfs(&img, "cat /.rroot/config.json")).unwrap();
+        assert_eq!(
+            config["config"]["Cmd"],
+            serde_json::json!(["nginx", "-g", "daemon off;"])
+        );
+        assert_eq!(config["config"]["StopSignal"], "SIGQUIT");
+        assert!(debugfs(&img, "stat /var/log/nginx/access.log")
+            .contains("Fast link dest: \"/dev/stdout\""));
+    }
+}
