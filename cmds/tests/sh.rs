@@ -198,6 +198,30 @@ const AGREE: &[&str] = &[
     ": ignored args; echo $?",
     "a=1 b=2; echo $a $b",
     "x=5 true; echo [$x]",
+    // printf and getopts builtins
+    "printf '%s\\n' a b c",
+    "printf '%d|%5d|%-5d|%05d|%x|%X|%o|%+d\\n' 42 42 42 42 255 255 8 5",
+    "printf '%s-%s\\n' 1 2 3",
+    "printf '%.2s|%5s|%-5s|\\n' abcdef ab ab",
+    "printf 'no newline'",
+    "printf '%b\\n' 'a\\tb\\101' 'x\\0101'",
+    "printf '%c%c\\n' hello world",
+    "printf 'esc\\t\\\\ \\101\\n'",
+    "printf '%d\\n' \"'A\"",
+    "printf '%s\\n'",
+    "printf '%%\\n'",
+    "printf '%b' 'stop\\cnot'; echo",
+    "printf '%5.3d|\\n' 7",
+    "printf '%-+4d|\\n' 3",
+    "printf '%i %u\\n' -3 3",
+    "while getopts ab:c opt; do echo \"$opt ${OPTARG-}\"; done; echo $OPTIND",
+    "set -- -a -b val -c file; while getopts ab:c opt; do echo \"$opt ${OPTARG-}\"; done; shift $((OPTIND-1)); echo \"rest $*\"",
+    "set -- -acb x y; while getopts ab:c opt; do echo \"$opt $OPTARG\"; done; echo $OPTIND",
+    "set -- -z; while getopts :ab opt; do echo \"$opt $OPTARG\"; done",
+    "set -- -b; while getopts :ab: opt; do echo \"$opt $OPTARG\"; done",
+    "set -- -a -- -b; while getopts ab opt; do echo \"$opt\"; done; echo $OPTIND",
+    "set -- -z; getopts ab opt 2>/dev/null; echo \"$opt $?\"",
+    "getopts a opt -a; echo $opt $OPTIND",
     // comments and line continuation
     "echo a # comment\n# full line\necho b",
     "echo a#b 'c#d'",
@@ -328,6 +352,12 @@ fn error_messages_and_statuses() {
         ),
         ("set -x; echo traced", 0, "traced\n", "+ echo traced\n"),
         ("exit 300", 44, "", ""),
+        (
+            "f() { f; }; f; echo after",
+            2,
+            "",
+            "sh: f: function nesting too deep\n",
+        ),
     ];
     for (script, code, out, err) in cases {
         let (c, _, o, e) = sh_out(script);

@@ -13,9 +13,9 @@ const SPECIAL: [&str; 14] = [
     ":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set",
     "shift", "trap", "unset",
 ];
-const REGULAR: [&str; 14] = [
-    "[", "cd", "command", "echo", "false", "local", "pwd", "read", "source", "test", "true",
-    "type", "umask", "wait",
+const REGULAR: [&str; 16] = [
+    "[", "cd", "command", "echo", "false", "getopts", "local", "printf", "pwd", "read", "source",
+    "test", "true", "type", "umask", "wait",
 ];
 
 pub fn is_special(name: &str) -> bool {
@@ -150,6 +150,8 @@ pub fn run(sh: &mut Shell, argv: &[String]) -> Ex {
             Ok(st)
         }
         "umask" => Ok(umask(args)),
+        "getopts" => Ok(getopts(sh, args)),
+        "printf" => Ok(printf(args)),
         "trap" => Ok(trap(sh, args)),
         "exec" => Ok(0),
         other => {
@@ -649,6 +651,300 @@ fn trap(sh: &mut Shell, args: &[String]) -> i32 {
         }
     }
     0
+}
+
+/// `getopts SPEC NAME [ARG...]` (XCU getopts): the next option from ARGs or `$@`.
+fn getopts(sh: &mut Shell, args: &[String]) -> i32 {
+    let (Some(spec), Some(name)) = (args.first(), args.get(1)) else {
+        err("getopts: usage: getopts optstring name [arg...]");
+        return 2;
+    };
+    let argv: Vec<String> = if args.len() > 2 {
+        args[2..].to_vec()
+    } else {
+        sh.params.clone()
+    };
+    let mut ind: usize = sh
+        .get("OPTIND")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let mut pos = if sh.optpos.1 == ind { sh.optpos.0 } else { 0 };
+    let silent = spec.starts_with(':');
+    let arg: Vec<char> = argv
+        .get(ind - 1)
+        .map(|a| a.chars().collect())
+        .unwrap_or_default();
+    if pos == 0 {
+        if arg.len() < 2 || arg[0] != '-' || arg == ['-', '-'] {
+            if arg == ['-', '-'] {
+                ind += 1;
+            }
+            sh.set("OPTIND", ind.to_string());
+            sh.set(name, "?".into());
+            return 1;
+        }
+        pos = 1;
+    }
+    let c = arg[pos];
+    pos += 1;
+    let at = spec.find(c).filter(|_| c != ':');
+    let wants_arg = at.is_some_and(|i| spec[i + c.len_utf8()..].starts_with(':'));
+    let mut value = c.to_string();
+    if at.is_none() {
+        if silent {
+            sh.set("OPTARG", c.to_string());
+        } else {
+            err(&format!("getopts: illegal option -- {c}"));
+            sh.vars.remove("OPTARG");
+        }
+        value = "?".into();
+    } else if wants_arg {
+        if pos < arg.len() {
+            sh.set("OPTARG", arg[pos..].iter().collect());
+        } else if let Some(next) = argv.get(ind) {
+            sh.set("OPTARG", next.clone());
+            ind += 1;
+        } else if silent {
+            sh.set("OPTARG", c.to_string());
+            value = ":".into();
+        } else {
+            err(&format!("getopts: option requires an argument -- {c}"));
+            value = "?".into();
+        }
+        pos = arg.len();
+    } else {
+        sh.vars.remove("OPTARG");
+    }
+    if pos >= arg.len() {
+        ind += 1;
+        pos = 0;
+    }
+    sh.optpos = (pos, ind);
+    sh.set("OPTIND", ind.to_string());
+    sh.set(name, value);
+    0
+}
+
+/// `printf FORMAT [ARG...]` (XCU printf): `%s %b %c %d %i %u %o %x %X %%` with flags, width
+/// and precision; the format is reused while arguments remain.
+fn printf(args: &[String]) -> i32 {
+    let Some((fmt, mut rest)) = args.split_first() else {
+        err("printf: usage: printf format [arg...]");
+        return 2;
+    };
+    let fmt: Vec<char> = fmt.chars().collect();
+    let mut o = String::new();
+    let mut st = 0;
+    loop {
+        let before = rest.len();
+        let mut i = 0;
+        while i < fmt.len() {
+            let c = fmt[i];
+            if c == '\\' {
+                let (text, used, stop) = escape_at(&fmt, i + 1, false);
+                o.push_str(&text);
+                i += 1 + used;
+                if stop {
+                    out(&o);
+                    return st;
+                }
+                continue;
+            }
+            if c != '%' {
+                o.push(c);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 1;
+            while i < fmt.len() && "-+ #0".contains(fmt[i]) {
+                i += 1;
+            }
+            while i < fmt.len() && (fmt[i].is_ascii_digit() || fmt[i] == '.') {
+                i += 1;
+            }
+            let Some(&conv) = fmt.get(i) else {
+                o.extend(&fmt[start..]);
+                break;
+            };
+            i += 1;
+            let spec: String = fmt[start + 1..i - 1].iter().collect();
+            if conv == '%' {
+                o.push('%');
+                continue;
+            }
+            let arg = rest.first().cloned();
+            if !rest.is_empty() {
+                rest = &rest[1..];
+            }
+            let arg = arg.unwrap_or_default();
+            let text = match conv {
+                's' => arg,
+                'b' => {
+                    let a: Vec<char> = arg.chars().collect();
+                    let mut t = String::new();
+                    let mut k = 0;
+                    while k < a.len() {
+                        if a[k] == '\\' {
+                            let (e, used, stop) = escape_at(&a, k + 1, true);
+                            t.push_str(&e);
+                            k += 1 + used;
+                            if stop {
+                                o.push_str(&pad(&spec, t));
+                                out(&o);
+                                return st;
+                            }
+                        } else {
+                            t.push(a[k]);
+                            k += 1;
+                        }
+                    }
+                    t
+                }
+                'c' => arg.chars().next().map(String::from).unwrap_or_default(),
+                'd' | 'i' | 'u' | 'o' | 'x' | 'X' => {
+                    let n = if arg.is_empty() {
+                        0
+                    } else if let Some(ch) = arg.strip_prefix(['\'', '"']) {
+                        ch.chars().next().map_or(0, |c| c as i64)
+                    } else {
+                        parse_number(arg.trim()).unwrap_or_else(|| {
+                            err(&format!("printf: {arg}: invalid number"));
+                            st = 1;
+                            0
+                        })
+                    };
+                    number(&spec, conv, n)
+                }
+                _ => {
+                    err(&format!("printf: %{conv}: invalid directive"));
+                    return 1;
+                }
+            };
+            o.push_str(&if conv == 'd' || conv == 'i' || "uoxX".contains(conv) {
+                text
+            } else {
+                pad(&spec, text)
+            });
+        }
+        if rest.is_empty() || rest.len() == before {
+            break;
+        }
+    }
+    out(&o);
+    st
+}
+
+/// Apply `-`, width and precision of a `%s`-like directive.
+fn pad(spec: &str, mut text: String) -> String {
+    let flags = spec.chars().take_while(|c| "-+ #0".contains(*c)).count();
+    let left = spec[..flags].contains('-');
+    let spec = &spec[flags..];
+    let (w, p) = spec
+        .split_once('.')
+        .map_or((spec, None), |(w, p)| (w, Some(p)));
+    if let Some(p) = p.and_then(|p| p.parse::<usize>().ok().or(Some(0))) {
+        text = text.chars().take(p).collect();
+    }
+    let width: usize = w.parse().unwrap_or(0);
+    let n = text.chars().count();
+    if n >= width {
+        return text;
+    }
+    let fill = " ".repeat(width - n);
+    if left {
+        text + &fill
+    } else {
+        fill + &text
+    }
+}
+
+fn number(spec: &str, conv: char, n: i64) -> String {
+    let digits = match conv {
+        'o' => format!("{:o}", n),
+        'x' => format!("{:x}", n),
+        'X' => format!("{:X}", n),
+        'u' => (n as u64).to_string(),
+        _ => n.unsigned_abs().to_string(),
+    };
+    let flags: String = spec.chars().take_while(|c| "-+ #0".contains(*c)).collect();
+    let sign = if n < 0 && matches!(conv, 'd' | 'i') {
+        "-"
+    } else if flags.contains('+') && matches!(conv, 'd' | 'i') {
+        "+"
+    } else {
+        ""
+    };
+    let body = &spec[flags.len()..];
+    let (w, p) = body
+        .split_once('.')
+        .map_or((body, None), |(w, p)| (w, Some(p)));
+    let prec: usize = p.and_then(|p| p.parse().ok()).unwrap_or(0);
+    let digits = format!("{}{digits}", "0".repeat(prec.saturating_sub(digits.len())));
+    let width: usize = w.parse().unwrap_or(0);
+    let len = sign.len() + digits.len();
+    if len >= width {
+        return format!("{sign}{digits}");
+    }
+    let fill = width - len;
+    if flags.contains('-') {
+        format!("{sign}{digits}{}", " ".repeat(fill))
+    } else if flags.contains('0') && p.is_none() {
+        format!("{sign}{}{digits}", "0".repeat(fill))
+    } else {
+        format!("{}{sign}{digits}", " ".repeat(fill))
+    }
+}
+
+/// The escape after a backslash at `s[i]`: (text, characters used, `\c` seen).
+/// In `%b` arguments octal escapes are `\0NNN`; in formats `\NNN`.
+fn escape_at(s: &[char], i: usize, b_arg: bool) -> (String, usize, bool) {
+    let Some(&c) = s.get(i) else {
+        return ("\\".into(), 0, false);
+    };
+    let simple = match c {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        'r' => Some('\r'),
+        'a' => Some('\x07'),
+        'b' => Some('\x08'),
+        'f' => Some('\x0c'),
+        'v' => Some('\x0b'),
+        'e' => Some('\x1b'),
+        '\\' => Some('\\'),
+        '"' if !b_arg => Some('"'),
+        '\'' if !b_arg => Some('\''),
+        _ => None,
+    };
+    if let Some(ch) = simple {
+        return (ch.to_string(), 1, false);
+    }
+    if c == 'c' && b_arg {
+        return (String::new(), 1, true);
+    }
+    if c.is_digit(8) {
+        let (skip, max) = if b_arg && c == '0' { (1, 3) } else { (0, 3) };
+        let mut v = 0u32;
+        let mut used = skip;
+        while used < skip + max {
+            match s.get(i + used).and_then(|d| d.to_digit(8)) {
+                Some(d) => {
+                    v = v * 8 + d;
+                    used += 1;
+                }
+                None => break,
+            }
+        }
+        return (
+            char::from_u32(v & 0xff)
+                .map(String::from)
+                .unwrap_or_default(),
+            used,
+            false,
+        );
+    }
+    (format!("\\{c}"), 1, false)
 }
 
 // ---- test / [ (XCU test(1)) ----

@@ -64,6 +64,8 @@ pub struct Shell {
     /// An interactive shell saw its foreground command die of SIGINT: abandon the command line,
     /// as if the shell itself had been interrupted.
     pub interrupted: bool,
+    /// `getopts` position inside a group of options (`-abc`), and the OPTIND it belongs to.
+    pub optpos: (usize, usize),
 }
 
 pub enum Found {
@@ -72,6 +74,10 @@ pub enum Found {
     Missing,
     NoPerm,
 }
+
+/// Deepest function recursion allowed (the 8 MiB main stack holds about 700 levels in a
+/// debug build).
+const MAX_FUNC_DEPTH: usize = 500;
 
 pub fn err(msg: &str) {
     fdio::write_all(2, format!("sh: {msg}\n").as_bytes());
@@ -116,6 +122,7 @@ impl Shell {
             subst_status: None,
             exit_trap: None,
             interrupted: false,
+            optpos: (0, 1),
         };
         if let Ok(cwd) = std::env::current_dir() {
             let cwd = cwd.to_string_lossy().into_owned();
@@ -604,6 +611,11 @@ impl Shell {
     }
 
     pub fn call_function(&mut self, body: &Cmd, argv: Vec<String>) -> Ex {
+        // Each level costs a few native stack frames; fail cleanly instead of overflowing.
+        if self.locals.len() >= MAX_FUNC_DEPTH {
+            err(&format!("{}: function nesting too deep", argv[0]));
+            return Err(self.abort(2));
+        }
         let saved = std::mem::replace(&mut self.params, argv.into_iter().skip(1).collect());
         self.locals.push(Vec::new());
         let r = self.exec(body);

@@ -928,7 +928,11 @@ mod tests {
             ("echo a\\\nb", vec![list(vec![simple(&["echo", "a\\\nb"])])]),
             (
                 "echo $(case x in x) y;; esac) z",
-                vec![list(vec![simple(&["echo", "$(case x in x) y;; esac)", "z"])])],
+                vec![list(vec![simple(&[
+                    "echo",
+                    "$(case x in x) y;; esac)",
+                    "z",
+                ])])],
             ),
         ];
         for (src, want) in cases {
