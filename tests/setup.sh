@@ -70,7 +70,7 @@ setup_build() {
 
 # The newest kernel image unpacked in the cache, if any.
 cached_kernel() {
-    compgen -G "$kernel_root/boot/vmlinuz-*" | sort | tail -n 1
+    compgen -G "$kernel_root/boot/vmlinuz-*" | sort -V | tail -n 1
 }
 
 fetch_kernel() {

@@ -187,6 +187,43 @@ pub fn find_initramfs() -> Result<PathBuf, VmError> {
     existing(path, "initramfs", hint.to_string())
 }
 
+/// The host tool `rroot`, for tests that build their own images: `$RROOT`, else the newer of
+/// `target/release/rroot` (what `just initramfs` builds) and `target/debug/rroot`.
+pub fn find_rroot() -> Result<PathBuf, VmError> {
+    if let Some(path) = std::env::var_os("RROOT") {
+        return existing(PathBuf::from(path), "rroot", "set by RROOT=".to_string());
+    }
+    let target = workspace_root().join("target");
+    let newest = ["release", "debug"]
+        .iter()
+        .map(|profile| target.join(profile).join("rroot"))
+        .filter_map(|path| {
+            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+            Some((modified, path))
+        })
+        .max();
+    newest
+        .map(|(_, path)| path)
+        .ok_or_else(|| VmError::Missing {
+            what: "rroot",
+            path: target.join("release/rroot"),
+            hint: "run `just initramfs` (builds it), or set RROOT=".to_string(),
+        })
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago, for `Qemu::user_net` forwards.
+pub fn free_tcp_port() -> Result<u16, VmError> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|source| VmError::Io {
+        what: "127.0.0.1:0".to_string(),
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(|source| VmError::Io {
+        what: "127.0.0.1:0".to_string(),
+        source,
+    })?;
+    Ok(addr.port())
+}
+
 fn existing(path: PathBuf, what: &'static str, hint: String) -> Result<PathBuf, VmError> {
     if path.is_file() {
         Ok(path)
@@ -195,17 +232,45 @@ fn existing(path: PathBuf, what: &'static str, hint: String) -> Result<PathBuf, 
     }
 }
 
-/// The entry of `dir` whose name starts with `prefix` and sorts last (for kernel versions that
-/// share a prefix this is the newest ABI).
+/// The entry of `dir` whose name starts with `prefix` and is the highest version
+/// (`vmlinuz-6.1.0-10-amd64` after `vmlinuz-6.1.0-9-amd64`, as `sort -V`).
 fn newest_entry(dir: &Path, prefix: &str) -> Option<PathBuf> {
     let entries = std::fs::read_dir(dir).ok()?;
-    let mut names: Vec<OsString> = entries
+    entries
         .filter_map(Result::ok)
-        .map(|entry| entry.file_name())
-        .filter(|name| name.to_string_lossy().starts_with(prefix))
-        .collect();
-    names.sort();
-    names.pop().map(|name| dir.join(name))
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(prefix))
+        .max_by(|a, b| version_cmp(a, b))
+        .map(|name| dir.join(name))
+}
+
+/// Compares names with digit runs as numbers and everything else as text.
+fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (a, b) = (chunks(a), chunks(b));
+    for ((a_digits, a), (b_digits, b)) in a.iter().zip(b.iter()) {
+        let order = if *a_digits && *b_digits {
+            let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+            a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+        } else {
+            a.cmp(b)
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// One QEMU machine to boot. Built up with the `with_*`/`disk`/`user_net` methods, started with
@@ -951,6 +1016,50 @@ mod tests {
         let joined = joined.join(" ");
         assert!(joined.contains("-nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:8080-:80"));
         assert!(joined.contains("-monitor unix:/tmp/m.sock,server=on,wait=off"));
+    }
+
+    #[test]
+    fn free_tcp_port_can_be_bound() {
+        let port = free_tcp_port().expect("a free port");
+        assert_ne!(port, 0);
+        std::net::TcpListener::bind(("127.0.0.1", port)).expect("port still free");
+    }
+
+    #[test]
+    fn newest_entry_picks_last_by_name() {
+        let dir = std::env::temp_dir().join(format!("rroot-vmtests-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        for name in [
+            "vmlinuz-6.1.0-9-amd64",
+            "vmlinuz-6.1.0-10-amd64",
+            "config-6.1.0-10-amd64",
+        ] {
+            std::fs::write(dir.join(name), b"").expect("write");
+        }
+        assert_eq!(
+            newest_entry(&dir, "vmlinuz-"),
+            Some(dir.join("vmlinuz-6.1.0-10-amd64"))
+        );
+        assert_eq!(newest_entry(&dir, "initrd-"), None);
+        assert_eq!(newest_entry(&dir.join("missing"), ""), None);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn version_order() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let cases = [
+            ("6.1.0-10-amd64", "6.1.0-9-amd64", Greater),
+            ("6.1.0-9-amd64", "6.1.0-9-amd64", Equal),
+            ("6.1.0-9-amd64", "6.10.0-1-amd64", Less),
+            ("6.1.0-09", "6.1.0-9", Equal),
+            ("6.1", "6.1.0", Less),
+            ("a", "b", Less),
+            ("", "", Equal),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(version_cmp(a, b), want, "{a} vs {b}");
+        }
     }
 
     #[test]
