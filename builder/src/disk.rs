@@ -39,7 +39,7 @@ pub struct Args {
     /// Registry credentials USER:PASSWORD (else REGISTRY_AUTH, else ~/.docker/config.json).
     #[arg(long)]
     pub creds: Option<String>,
-    /// Talk plain HTTP to the registry (loopback registries always are).
+    /// Accept the registry's certificate unchecked, or plain HTTP (loopback registries are always HTTP).
     #[arg(long)]
     pub insecure: bool,
     /// No progress output.

@@ -836,6 +836,24 @@ fn registry_pull_with_token_auth_index_and_cache() {
             registry.port
         ),
     );
+    // Not loopback by name: HTTPS fails, --insecure falls back to plain HTTP as Docker does.
+    let unnamed = format!("0.0.0.0:{}/library/nginx:latest", registry.port);
+    fails(
+        &[
+            &unnamed,
+            "-o",
+            tmp.path().join("o/disk.img").to_str().unwrap(),
+        ],
+        tmp.path(),
+        &tmp.path().join("o"),
+        "needs --insecure",
+    );
+    let o = rroot(
+        &[&unnamed, "-q", "--insecure", "-o", img.to_str().unwrap()],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
     fails(
         &[
             &reference,

@@ -338,11 +338,8 @@ impl Tree {
                 self.entries.remove(junk);
             }
         }
-        let top = self
-            .entries
-            .keys()
-            .next_back()
-            .map_or(0, |_| usize::MAX - 1);
+        // Above every layer: nothing after this may remove them.
+        let top = usize::MAX - 1;
         for (dir, mode) in [
             ("dev", 0o755),
             ("proc", 0o555),

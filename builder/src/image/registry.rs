@@ -4,7 +4,8 @@
 //! Every document and blob is checked against its digest before use: manifests against the
 //! requested digest or the `Docker-Content-Digest` header, blobs as they stream into the
 //! cache. Loopback registries speak plain HTTP as Docker does (daemon.json's
-//! insecure-registries default); `--insecure` does the same for others.
+//! insecure-registries default); with `--insecure` others are tried over HTTPS without
+//! certificate checks, then over plain HTTP, as Docker treats insecure registries.
 
 use std::io::Read;
 use std::time::Duration;
@@ -49,21 +50,34 @@ pub fn fetch(
     cache: &BlobCache,
     progress: Progress,
 ) -> Result<ResolvedImage> {
-    let scheme = if options.insecure || reference.is_loopback() {
-        "http"
-    } else {
-        "https"
-    };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
         .user_agent(concat!("rroot/", env!("CARGO_PKG_VERSION")))
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .disable_verification(options.insecure)
+                .build(),
+        )
         .build()
         .into();
+    let host = reference.api_host();
+    let base = if reference.is_loopback() {
+        format!("http://{host}")
+    } else if options.insecure {
+        // Docker's insecure-registries: HTTPS without certificate checks, else plain HTTP.
+        let https = format!("https://{host}");
+        match agent.get(format!("{https}/v2/")).call() {
+            Ok(_) => https,
+            Err(_) => format!("http://{host}"),
+        }
+    } else {
+        format!("https://{host}")
+    };
     let mut client = Client {
         agent,
-        base: format!("{scheme}://{}", reference.api_host()),
+        base,
         reference,
         credentials: options.credentials.clone(),
         authorization: None,
@@ -148,9 +162,18 @@ pub fn error_message(status: u16, body: &[u8]) -> String {
     }
 }
 
+const INSECURE_HINT: &str = " (a plain-HTTP or self-signed registry needs --insecure)";
+
 fn network(url: &str, e: ureq::Error) -> anyhow::Error {
     match e {
+        // A plain-HTTP server hangs up on (or garbles) a TLS handshake.
+        ureq::Error::Io(io)
+            if url.starts_with("https:") && io.kind() == std::io::ErrorKind::UnexpectedEof =>
+        {
+            anyhow!("{url}: {}{INSECURE_HINT}", io_reason(&io))
+        }
         ureq::Error::Io(io) => anyhow!("{url}: {}", io_reason(&io)),
+        e @ (ureq::Error::Rustls(_) | ureq::Error::Tls(_)) => anyhow!("{url}: {e}{INSECURE_HINT}"),
         other => anyhow!("{url}: {other}"),
     }
 }
