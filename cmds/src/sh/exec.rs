@@ -693,8 +693,9 @@ impl Shell {
             Err(_) => return 1,
         }
         let Some(name) = argv.first() else { return 0 };
-        let path = match self.find_command(name) {
-            Found::Path(p) => p,
+        let found = self.find_command(name);
+        let path = match &found {
+            Found::Path(p) => p.clone(),
             Found::Applet => "/proc/self/exe".to_string(),
             Found::Missing => {
                 err(&format!("{name}: not found"));
@@ -715,7 +716,12 @@ impl Shell {
             return 127;
         };
         reset_signals(self.owns_sigint);
-        let Err(e) = nix::unistd::execve(&cpath, &cargs, &env);
+        let Err(mut e) = nix::unistd::execve(&cpath, &cargs, &env);
+        if e == Errno::ENOENT && matches!(found, Found::Applet) {
+            // No /proc (a bare chroot): the image's own copy of rbox.
+            let Err(again) = nix::unistd::execve(c"/bin/rbox", &cargs, &env);
+            e = again;
+        }
         if e == Errno::ENOEXEC {
             // A script without `#!`: run it with this shell (XCU §2.9.1.1).
             let mut sargs = vec![c"sh".to_owned(), cpath.clone()];

@@ -164,22 +164,89 @@ impl Input {
 
 /// PS1 (expanded) or `# ` for root and `$ ` for others; PS2 or `> ` for continuation lines.
 fn prompt(sh: &mut Shell, more: bool) -> String {
-    let (var, default) = if more {
-        ("PS2", "> ")
-    } else if nix::unistd::geteuid().is_root() {
-        ("PS1", "# ")
-    } else {
-        ("PS1", "$ ")
+    let root = nix::unistd::geteuid().is_root();
+    let (var, default) = match (more, root) {
+        (true, _) => ("PS2", "> "),
+        (false, true) => ("PS1", "# "),
+        (false, false) => ("PS1", "$ "),
     };
-    match sh.get(var) {
-        Some(p) => {
-            let st = sh.status;
-            let r = sh.expand_single(&format!("\"{}\"", p.replace('"', "\\\"")));
-            sh.status = st;
-            r.unwrap_or(p)
+    let Some(p) = sh.get(var) else {
+        return default.to_string();
+    };
+    let text = prompt_escapes(&p, sh, root);
+    let st = sh.status;
+    let r = sh.expand_single(&format!("\"{text}\""));
+    sh.status = st;
+    r.unwrap_or(p)
+}
+
+/// The busybox/bash prompt escapes `\u \h \w \W \$ \n`, ready to sit inside double quotes.
+fn prompt_escapes(p: &str, sh: &Shell, root: bool) -> String {
+    let quote = |s: &str| {
+        let mut q = String::new();
+        for ch in s.chars() {
+            if matches!(ch, '\\' | '$' | '`' | '"') {
+                q.push('\\');
+            }
+            q.push(ch);
         }
-        None => default.to_string(),
+        q
+    };
+    let mut out = String::new();
+    let mut it = p.chars();
+    while let Some(c) = it.next() {
+        if c == '"' {
+            out.push_str("\\\"");
+            continue;
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let value = match it.next() {
+            Some('u') => sh
+                .get("USER")
+                .or_else(|| sh.get("LOGNAME"))
+                .unwrap_or_else(|| {
+                    let uid = nix::unistd::geteuid();
+                    if uid.is_root() {
+                        "root".into()
+                    } else {
+                        uid.to_string()
+                    }
+                }),
+            Some('h') => nix::unistd::gethostname()
+                .map(|h| {
+                    h.to_string_lossy()
+                        .split('.')
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            Some(w @ ('w' | 'W')) => {
+                let pwd = sh.get("PWD").unwrap_or_default();
+                let home = sh.get("HOME").filter(|h| h.len() > 1);
+                match home.as_deref().and_then(|h| pwd.strip_prefix(h)) {
+                    Some(rest) if w == 'w' && (rest.is_empty() || rest.starts_with('/')) => {
+                        format!("~{rest}")
+                    }
+                    _ if w == 'W' && pwd != "/" => pwd.rsplit('/').next().unwrap_or("").to_string(),
+                    _ => pwd,
+                }
+            }
+            Some('$') => (if root { "#" } else { "$" }).to_string(),
+            Some('n') => "\n".to_string(),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+                continue;
+            }
+            None => "\\".to_string(),
+        };
+        out.push_str(&quote(&value));
     }
+    out
 }
 
 /// Read, parse and run commands until the input ends or `exit`; returns the exit status.
@@ -363,5 +430,28 @@ mod tests {
         }
         assert!(Options::parse(&strs(&["sh", "-c"])).is_err());
         assert!(Options::parse(&strs(&["sh", "-q"])).is_err());
+    }
+
+    #[test]
+    fn prompt_table() {
+        let mut sh = Shell::new("sh".into(), Vec::new());
+        sh.set("USER", "u".into());
+        sh.set("HOME", "/home/u".into());
+        sh.set("PWD", "/home/u/src".into());
+        sh.set("X", "x$y".into());
+        let cases = [
+            ("\\u:\\w\\$ ", false, "u:~/src$ "),
+            ("\\W \\$ ", true, "src # "),
+            ("$X> ", false, "x$y> "),
+            ("\"q\" \\z", false, "\"q\" \\z"),
+        ];
+        for (ps1, root, want) in cases {
+            let text = prompt_escapes(ps1, &sh, root);
+            assert_eq!(
+                sh.expand_single(&format!("\"{text}\"")).ok().as_deref(),
+                Some(want),
+                "{ps1}"
+            );
+        }
     }
 }
