@@ -17,3 +17,5 @@ pub mod supervise;
 pub mod dhcp;
 pub mod json;
 pub mod user;
+pub mod root;
+pub mod container;
