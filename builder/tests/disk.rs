@@ -682,7 +682,14 @@ struct FakeRegistry {
 }
 
 impl FakeRegistry {
-    fn start(repo: &'static str, tag: &'static str, layers: &[Vec<u8>]) -> FakeRegistry {
+    /// With `basic`, the registry wants that `Authorization` value (basic auth) instead of
+    /// handing out anonymous bearer tokens.
+    fn start(
+        repo: &'static str,
+        tag: &'static str,
+        layers: &[Vec<u8>],
+        basic: Option<&'static str>,
+    ) -> FakeRegistry {
         let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         let config = config_for(layers);
         let cd = sha256(&config);
@@ -737,7 +744,13 @@ impl FakeRegistry {
                     .starts_with("/token")
                 {
                     ("200 OK", vec![], br#"{"token":"t0ken"}"#.to_vec())
-                } else if auth.as_deref() != Some("Bearer t0ken") {
+                } else if basic.is_some_and(|w| auth.as_deref() != Some(w)) {
+                    (
+                        "401 Unauthorized",
+                        vec![r#"WWW-Authenticate: Basic realm="fake""#.to_string()],
+                        br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#.to_vec(),
+                    )
+                } else if basic.is_none() && auth.as_deref() != Some("Bearer t0ken") {
                     let challenge = format!(
                         r#"WWW-Authenticate: Bearer realm="http://127.0.0.1:{port}/token",service="fake",scope="repository:{repo}:pull""#
                     );
@@ -794,7 +807,7 @@ fn registry_pull_with_token_auth_index_and_cache() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let registry = FakeRegistry::start("library/nginx", "latest", &nginx_like_layers());
+    let registry = FakeRegistry::start("library/nginx", "latest", &nginx_like_layers(), None);
     let img = tmp.path().join("disk.img");
     let reference = format!("127.0.0.1:{}/library/nginx:latest", registry.port);
     let o = rroot(&[&reference, "-o", img.to_str().unwrap()], tmp.path());
@@ -836,6 +849,19 @@ fn registry_pull_with_token_auth_index_and_cache() {
             registry.port
         ),
     );
+    // By digest, everything is in the cache: no request at all.
+    let config: serde_json::Value =
+        serde_json::from_str(&debugfs(&img, "cat /.rroot/config.json")).unwrap();
+    let pinned = format!(
+        "127.0.0.1:{}/library/nginx@{}",
+        registry.port,
+        config["digest"].as_str().unwrap()
+    );
+    registry.take_log();
+    let o = rroot(&[&pinned, "-q", "-o", img.to_str().unwrap()], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(registry.take_log(), Vec::<String>::new());
+
     // Not loopback by name: HTTPS fails, --insecure falls back to plain HTTP as Docker does.
     let unnamed = format!("0.0.0.0:{}/library/nginx:latest", registry.port);
     fails(
@@ -1016,4 +1042,64 @@ fn nginx_fixture_as_oci_and_docker_archive() {
         assert!(debugfs(&img, "stat /var/log/nginx/access.log")
             .contains("Fast link dest: \"/dev/stdout\""));
     }
+}
+
+#[test]
+fn registry_basic_auth_from_env_docker_config_and_flag() {
+    if !have_e2fsprogs() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // base64("user:pass")
+    let registry = FakeRegistry::start(
+        "team/app",
+        "v1",
+        &[layer(&[E::File("hello", "world")])],
+        Some("Basic dXNlcjpwYXNz"),
+    );
+    let reference = format!("127.0.0.1:{}/team/app:v1", registry.port);
+    let out_dir = tmp.path().join("out");
+    let img = out_dir.join("disk.img");
+    let run = |extra: &[&str], env: &[(&str, &str)], cache: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rroot"));
+        c.args(["disk", "-q", &reference, "-o", img.to_str().unwrap()])
+            .args(extra)
+            .env("XDG_CACHE_HOME", tmp.path().join(cache))
+            .env("HOME", tmp.path())
+            .env_remove("REGISTRY_AUTH")
+            .env_remove("DOCKER_CONFIG");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let o = run(&[], &[], "c0");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unauthorized: credentials required"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--creds", "user:wrong"], &[], "c1");
+    assert!(
+        stderr(&o).contains("authentication required"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(leftovers(&out_dir, &[]), Vec::<String>::new());
+
+    let o = run(&["--creds", "user:pass"], &[], "c2");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[], &[("REGISTRY_AUTH", "user:pass")], "c3");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let docker = tmp.path().join(".docker");
+    std::fs::create_dir(&docker).unwrap();
+    let auths = format!(
+        r#"{{"auths":{{"127.0.0.1:{}":{{"auth":"dXNlcjpwYXNz"}}}}}}"#,
+        registry.port
+    );
+    std::fs::write(docker.join("config.json"), auths).unwrap();
+    let o = run(&[], &[], "c4");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(debugfs(&img, "cat /hello"), "world");
 }
