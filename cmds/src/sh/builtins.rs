@@ -675,6 +675,9 @@ fn getopts(sh: &mut Shell, args: &[String]) -> i32 {
         .get(ind - 1)
         .map(|a| a.chars().collect())
         .unwrap_or_default();
+    if pos >= arg.len() {
+        pos = 0;
+    }
     if pos == 0 {
         if arg.len() < 2 || arg[0] != '-' || arg == ['-', '-'] {
             if arg == ['-', '-'] {
