@@ -1,6 +1,7 @@
 //! Issue 2 end to end: boot `out/initramfs.cpio.gz` with Debian's stock kernel in QEMU (TCG) and
 //! use the console shell as a person would. Each boot costs a core for ~10 s, so one boot checks
-//! most things and ends with `poweroff`; the others check the remaining ways to shut down.
+//! most things and ends with `poweroff`; the others check the remaining ways to shut down
+//! (`reboot`, `halt`, Ctrl-Alt-Del).
 //!
 //! Nothing here is skipped: without a kernel, an initramfs or QEMU the tests fail and say what to
 //! run (`tests/setup.sh`, `just initramfs`).
@@ -198,6 +199,16 @@ fn reboot_restarts_the_machine() -> Result<(), VmError> {
     vm.check(console.contains("reboot: Restarting system"), || {
         "QEMU exited without the kernel's `reboot: Restarting system`".to_string()
     })
+}
+
+#[test]
+fn halt_stops_the_machine() -> Result<(), VmError> {
+    let mut vm = boot(Qemu::new("halt")?)?;
+    vm.run("echo still here")?;
+    vm.send_line("halt")?;
+    // A halted machine stays on (QEMU keeps running); the kernel says so last.
+    vm.expect("reboot: System halted", SHUTDOWN_TIMEOUT)?;
+    assert_no_panic(&mut vm)
 }
 
 #[test]
