@@ -78,11 +78,21 @@ pub fn run(sh: &mut Shell, argv: &[String]) -> Ex {
         }
         "cd" => Ok(cd(sh, args)),
         "pwd" => {
-            out(&format!(
-                "{}\n",
-                sh.get("PWD").unwrap_or_else(|| ".".into())
-            ));
-            Ok(0)
+            let pwd = sh
+                .get("PWD")
+                .filter(|p| p.starts_with('/') && !args.iter().any(|a| a == "-P"));
+            match pwd.map(Ok).unwrap_or_else(|| {
+                std::env::current_dir().map(|p| p.to_string_lossy().into_owned())
+            }) {
+                Ok(p) => {
+                    out(&format!("{p}\n"));
+                    Ok(0)
+                }
+                Err(e) => {
+                    err(&format!("pwd: {}", crate::error::io_reason(&e)));
+                    Ok(1)
+                }
+            }
         }
         "export" | "readonly" => Ok(export(sh, args)),
         "local" => {
@@ -222,6 +232,20 @@ fn unescape(s: &str) -> (String, bool) {
             Some('v') => o.push('\x0b'),
             Some('\\') => o.push('\\'),
             Some('c') => return (o, true),
+            Some('x') => {
+                let mut v = 0u32;
+                let mut n = 0;
+                while let Some(d) = it.peek().and_then(|d| d.to_digit(16)).filter(|_| n < 2) {
+                    v = v * 16 + d;
+                    n += 1;
+                    it.next();
+                }
+                if n == 0 {
+                    o.push_str("\\x");
+                } else {
+                    o.push(char::from_u32(v).unwrap_or('?'));
+                }
+            }
             Some('0') => {
                 let mut v = 0u32;
                 for _ in 0..3 {
