@@ -79,17 +79,17 @@ impl Bar {
         }
     }
 
-    /// Ends the bar; without a terminal logs `what (12.3 MiB in 0.4 s)`.
+    /// Ends the bar and logs `what (12.3 MiB in 0.4 s)`.
     pub fn finish(self) {
-        match &self.bar {
-            Some(b) => b.finish_and_clear(),
-            None => self.progress.log(&format!(
-                "{} ({} in {:.1} s)",
-                self.what,
-                human_bytes(self.done),
-                self.start.elapsed().as_secs_f64()
-            )),
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
         }
+        self.progress.log(&format!(
+            "{} ({} in {:.1} s)",
+            self.what,
+            human_bytes(self.done),
+            self.start.elapsed().as_secs_f64()
+        ));
     }
 }
 

@@ -195,10 +195,11 @@ impl Client<'_> {
         request.call().map_err(|e| network(url, e))
     }
 
-    /// GET with one round of authentication when the registry asks for it.
+    /// GET, answering one authentication challenge if the registry sends one.
     fn get(&mut self, url: &str, accept: &str) -> Result<ureq::http::Response<ureq::Body>> {
         let response = self.send(url, accept)?;
-        if response.status().as_u16() != 401 || self.authorization.is_some() {
+        // Also on a second 401: bearer tokens expire (Docker Hub's after 5 minutes).
+        if response.status().as_u16() != 401 {
             return Ok(response);
         }
         let header = response
