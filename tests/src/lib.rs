@@ -32,9 +32,10 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 /// `poweroff`/`reboot` to QEMU's own exit (issue 2 asks for 30 s).
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The kernel prints this just before it runs the initramfs's `/init`; the shell prompt can only
-/// come after it, so waiting for it first keeps a stray `# ` in the boot log from matching.
-pub const KERNEL_RUNS_INIT: &str = "Run /init as init process";
+/// The kernel prints `Run /init as init process` (init/main.c, run_init_process) just before it
+/// runs the initramfs's init (or `rdinit=`); the shell prompt can only come after it, so waiting
+/// for it first keeps a stray `# ` in the boot log from matching.
+pub const KERNEL_RUNS_INIT: &str = " as init process";
 
 /// The default shell prompt for root (issue 2: `# ` for root).
 pub const ROOT_PROMPT: &str = "# ";

@@ -46,6 +46,21 @@ fn has_mount(listing: &str, target: &str, fstype: &str) -> bool {
     })
 }
 
+/// Entries of `ls -l DIR…` that are neither `rbox` itself nor a symbolic link to it.
+fn not_links_to_rbox(listing: &str) -> Vec<String> {
+    lines(listing)
+        .into_iter()
+        .filter(|line| !line.ends_with(':') && !line.starts_with("total "))
+        .filter(|line| {
+            let is_rbox = line.starts_with('-') && line.ends_with(" rbox");
+            let links_rbox =
+                line.starts_with('l') && (line.ends_with("-> rbox") || line.ends_with("/rbox"));
+            !is_rbox && !links_rbox
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 /// Processes in state Z from `cat /proc/[0-9]*/status` output: their `Name:` lines.
 fn zombies_in_status(status: &str) -> Vec<String> {
     let mut zombies = Vec::new();
@@ -93,9 +108,14 @@ fn console_shell_works_and_poweroff_ends_qemu() -> Result<(), VmError> {
             format!("ls / lacks {want}: {root:?}")
         })?;
     }
-    let sh = vm.run("ls -l /bin/sh")?;
-    vm.check(sh.contains("rbox"), || {
-        format!("/bin/sh is not a link to rbox: {sh:?}")
+    // Only our code: every command in /bin and /sbin is a link to rbox.
+    let bin = vm.run("ls -l /bin /sbin")?;
+    let strays = not_links_to_rbox(&bin);
+    vm.check(strays.is_empty(), || {
+        format!("/bin and /sbin hold more than links to rbox: {strays:?}")
+    })?;
+    vm.check(bin.contains("sh -> rbox"), || {
+        format!("/bin/sh is not a link to rbox:\n{bin}")
     })?;
 
     let ps = vm.run("ps -ef")?;
@@ -270,6 +290,26 @@ mod parsing {
         for (listing, target, fstype, want) in cases {
             assert_eq!(has_mount(listing, target, fstype), want, "{listing}");
         }
+    }
+
+    #[test]
+    fn only_rbox_and_links_to_it() {
+        let listing = "/bin:\n\
+                       total 5000\n\
+                       lrwxrwxrwx 1 root root 4 Jan  1  1970 cat -> rbox\n\
+                       -rwxr-xr-x 1 root root 5289552 Jan  1  1970 rbox\n\
+                       \n\
+                       /sbin:\n\
+                       lrwxrwxrwx 1 root root 11 Jan  1  1970 init -> ../bin/rbox\n\
+                       -rwxr-xr-x 1 root root 2000000 Jan  1  1970 busybox\n\
+                       lrwxrwxrwx 1 root root 7 Jan  1  1970 sh -> busybox\n";
+        assert_eq!(
+            not_links_to_rbox(listing),
+            vec![
+                "-rwxr-xr-x 1 root root 2000000 Jan  1  1970 busybox".to_string(),
+                "lrwxrwxrwx 1 root root 7 Jan  1  1970 sh -> busybox".to_string()
+            ]
+        );
     }
 
     #[test]
