@@ -569,3 +569,27 @@ fn login_shell_reads_profile() {
     assert_eq!(String::from_utf8_lossy(&o.stdout), "profile=yes\n");
     assert_eq!(o.status.code(), Some(1), "EOF exits with the last status");
 }
+
+/// A background job that ends while the shell waits for input is reaped before the next
+/// command runs, so `ps` never shows it as a zombie.
+#[test]
+fn finished_background_jobs_are_reaped() {
+    use std::io::Write;
+    let e = env();
+    let mut child = Command::new(&e.sh)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(b"sleep 0.2 & bg=$!\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    input
+        .write_all(
+            b"if [ -e /proc/$bg ]; then echo zombie; else echo reaped; fi; wait $bg; echo $?\n",
+        )
+        .unwrap();
+    drop(input);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "reaped\n0\n");
+}

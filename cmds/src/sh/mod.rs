@@ -275,6 +275,9 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
                 pos = end;
                 line = end_line;
                 sh.interrupted = false;
+                // Background jobs that ended while we waited for input must not show as zombies
+                // to the command about to run (`ps`).
+                sh.reap_jobs();
                 match sh.exec(&cmd) {
                     Ok(_) | Err(Flow::Break(_) | Flow::Continue(_)) => {}
                     Err(Flow::Exit(st)) => return st,
