@@ -26,6 +26,10 @@ initramfs: (setup "build")
 vm *ARGS: (setup "vm")
     cargo run --release -q -p rroot -- vm {{ ARGS }}
 
+# Turn a container image (nginx, host:port/repo:tag, oci:DIR, docker-archive:FILE) into out/disk.img.
+disk IMAGE *ARGS:
+    cargo run --release -q -p rroot -- disk {{ IMAGE }} {{ ARGS }}
+
 # Run every test: unit and integration tests of all crates, then the VM tests (never skipped).
 test: (setup "build" "vm") initramfs
     cargo test --workspace --exclude rroot-vmtests
