@@ -685,6 +685,15 @@ impl Vm {
     /// quotes (`__RROOT_BEGIN_"7"__`) so the echo of the typed line never matches what `echo`
     /// prints (`__RROOT_BEGIN_7__`); the end marker carries `$?`.
     pub fn run_status(&mut self, command: &str) -> Result<(i32, String), VmError> {
+        self.run_status_within(command, COMMAND_TIMEOUT)
+    }
+
+    /// [`Vm::run_status`] for a command that may take longer than [`COMMAND_TIMEOUT`].
+    pub fn run_status_within(
+        &mut self,
+        command: &str,
+        timeout: Duration,
+    ) -> Result<(i32, String), VmError> {
         let n = self.next_marker;
         self.next_marker += 1;
         self.send_line(&format!(
@@ -694,7 +703,7 @@ impl Vm {
         self.expect(&begin, COMMAND_TIMEOUT)?;
         let what = format!("the end of `{command}`");
         let end_prefix = format!("__RROOT_END_{n}_");
-        let (output, marker) = self.expect_with(&what, COMMAND_TIMEOUT, |text| {
+        let (output, marker) = self.expect_with(&what, timeout, |text| {
             find_end_marker(text, end_prefix.as_bytes())
         })?;
         let status = marker_status(&marker, &end_prefix);
