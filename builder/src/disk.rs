@@ -53,6 +53,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn build(args: Args) -> Result<()> {
+    image::interrupt::install().context("installing signal handlers")?;
     let progress = if args.quiet {
         Progress::quiet()
     } else {

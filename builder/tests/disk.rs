@@ -1103,3 +1103,85 @@ fn registry_basic_auth_from_env_docker_config_and_flag() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(debugfs(&img, "cat /hello"), "world");
 }
+
+#[test]
+fn a_signal_mid_download_leaves_nothing_behind() {
+    if !have_e2fsprogs() {
+        return;
+    }
+    // A registry that sends half of the layer and then stalls.
+    let layers = [gzip(&layer(&[E::File("big", "x")]))];
+    let config =
+        br#"{"os":"linux","architecture":"amd64","rootfs":{"type":"layers","diff_ids":[]}}"#
+            .to_vec();
+    let (cd, ld) = (sha256(&config), sha256(&layers[0]));
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{cd}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:{ld}","size":1000000}}]}}"#,
+        config.len()
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stalled_tx, stalled_rx) = std::sync::mpsc::channel();
+    let cached = [cd.clone(), sha256(manifest.as_bytes())];
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_string();
+            let body: Vec<u8> = if path.contains("/manifests/") {
+                manifest.clone().into_bytes()
+            } else if path.ends_with(&cd) {
+                config.clone()
+            } else {
+                let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n";
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+                let _ = stream.write_all(&[0u8; 4096]);
+                let _ = stalled_tx.send(());
+                std::thread::sleep(std::time::Duration::from_secs(60));
+                continue;
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_rroot"))
+        .args(["disk", "-q", &format!("127.0.0.1:{port}/slow/app:v1"), "-o"])
+        .arg(out_dir.join("disk.img"))
+        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    stalled_rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) on the pid of our own child, which has not been reaped yet.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+    assert_eq!(leftovers(&out_dir, &[]), Vec::<String>::new());
+    // Manifest and config are complete; nothing of the layer is.
+    let blobs = tmp.path().join("cache/rroot/blobs/sha256");
+    assert_eq!(
+        leftovers(&blobs, &[&cached[0], &cached[1]]),
+        Vec::<String>::new(),
+        "partial download left in the cache"
+    );
+}

@@ -319,6 +319,8 @@ pub fn make(
         .wait()
         .map_err(|e| anyhow!("{}: {}", mke2fs.display(), io_reason(&e)))?;
     let output = collector.join().unwrap_or_default();
+    // A signal stops our side first; that, not mke2fs's complaint about the cut tar, is the news.
+    super::interrupt::check()?;
     if !status.success() {
         bail!("mke2fs: {}", explain(&output));
     }

@@ -584,6 +584,7 @@ impl<R: Read> Read for ExactReader<'_, R> {
         if self.left == 0 {
             return Ok(0);
         }
+        super::interrupt::check()?;
         let n = self.inner.read(buf)?;
         if n == 0 {
             return Err(io::Error::new(
@@ -872,6 +873,7 @@ struct Counting<'a, R> {
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        super::interrupt::check()?;
         let n = self.inner.read(buf)?;
         (self.tick)(n as u64);
         Ok(n)

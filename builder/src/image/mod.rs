@@ -9,6 +9,7 @@ pub mod digest;
 pub mod docker_archive;
 pub mod ext4;
 pub mod flatten;
+pub mod interrupt;
 pub mod layout;
 pub mod manifest;
 pub mod progress;

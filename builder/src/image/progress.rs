@@ -101,6 +101,7 @@ pub struct CountingReader<'a, R> {
 
 impl<R: Read> Read for CountingReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        super::interrupt::check()?;
         let n = self.inner.read(buf)?;
         self.bar.inc(n as u64);
         Ok(n)
