@@ -690,7 +690,17 @@ fn build_rbox() -> Result<PathBuf> {
 /// weight. objcopy (binutils, which the musl link already needs) writes a copy without them
 /// next to the binary; if that fails, the binary is used as built.
 fn without_unwind_tables(rbox: &Path) -> PathBuf {
-    let slim = rbox.with_file_name("rbox-initramfs");
+    // Same file name in another directory: rbox dispatches on its own name.
+    let slim_dir = rbox.with_file_name("slim");
+    let slim = slim_dir.join("rbox");
+    if let Err(e) = std::fs::create_dir_all(&slim_dir) {
+        eprintln!(
+            "rroot: warning: {}: {}; using rbox as built",
+            slim_dir.display(),
+            io_reason(&e)
+        );
+        return rbox.to_path_buf();
+    }
     let status = Command::new("objcopy")
         .args([
             "--remove-section=.eh_frame",
