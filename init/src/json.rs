@@ -144,10 +144,7 @@ impl Parser<'_> {
         }
     }
 
-    fn nested(
-        &mut self,
-        f: fn(&mut Self) -> Result<Json, JsonError>,
-    ) -> Result<Json, JsonError> {
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Json, JsonError>) -> Result<Json, JsonError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.error("nested too deeply"));
         }
@@ -297,7 +294,9 @@ impl Parser<'_> {
                 }
                 b'\\' => {
                     self.pos += 1;
-                    let c = self.peek().ok_or_else(|| self.error("unterminated string"))?;
+                    let c = self
+                        .peek()
+                        .ok_or_else(|| self.error("unterminated string"))?;
                     self.pos += 1;
                     match c {
                         b'"' => out.push('"'),
@@ -415,7 +414,11 @@ mod tests {
         ];
         for (text, line, column, reason) in cases {
             let e = Json::parse(text).expect_err(text);
-            assert_eq!((e.line, e.column, e.reason), (*line, *column, *reason), "{text:?}");
+            assert_eq!(
+                (e.line, e.column, e.reason),
+                (*line, *column, *reason),
+                "{text:?}"
+            );
         }
         let e = Json::parse("{\"a\" 1}").expect_err("must fail");
         assert_eq!(e.to_string(), "line 1 column 6: expected ':'");

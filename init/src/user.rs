@@ -263,9 +263,18 @@ mod tests {
             ("nobody", "user nobody: no such user in /etc/passwd"),
             ("nginx:www", "user nginx:www: no such group in /etc/group"),
             ("broken", "user broken: no such user in /etc/passwd"),
-            ("2147483648", "user 2147483648: ids must be in range 0-2147483647"),
-            ("99999999999", "user 99999999999: ids must be in range 0-2147483647"),
-            ("1:4294967295", "user 1:4294967295: ids must be in range 0-2147483647"),
+            (
+                "2147483648",
+                "user 2147483648: ids must be in range 0-2147483647",
+            ),
+            (
+                "99999999999",
+                "user 99999999999: ids must be in range 0-2147483647",
+            ),
+            (
+                "1:4294967295",
+                "user 1:4294967295: ids must be in range 0-2147483647",
+            ),
         ];
         for (spec, want) in cases {
             let e = accounts.resolve(spec).expect_err(spec);
@@ -293,7 +302,10 @@ mod tests {
     #[test]
     fn read_takes_a_root() {
         let dir = tempfile::tempdir().expect("test fixture");
-        assert_eq!(Accounts::read(dir.path()).expect("test fixture"), Accounts::default());
+        assert_eq!(
+            Accounts::read(dir.path()).expect("test fixture"),
+            Accounts::default()
+        );
         std::fs::create_dir(dir.path().join("etc")).expect("test fixture");
         std::fs::write(dir.path().join("etc/passwd"), PASSWD).expect("test fixture");
         std::fs::write(dir.path().join("etc/group"), GROUP).expect("test fixture");
