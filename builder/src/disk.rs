@@ -21,23 +21,27 @@ use image::reference::{ImageRef, Platform};
 use image::{cache::BlobCache, ext4, flatten, ResolvedImage};
 
 #[derive(clap::Args)]
+#[command(after_help = "The disk holds the image's root file system and, at /.rroot/config.json, \
+the image config (Entrypoint, Cmd, Env, WorkingDir, User, StopSignal, ExposedPorts) with the \
+reference and digest. Blobs are cached in $XDG_CACHE_HOME/rroot (~/.cache/rroot). \
+Needs e2fsprogs >= 1.47.1 and libarchive.")]
 pub struct Args {
     /// nginx, host:port/repo:tag, repo@sha256:…, oci:DIR[:TAG], docker-archive:FILE[:NAME], docker-daemon:NAME
     pub image: String,
     /// Where to write the disk image.
-    #[arg(short, long, default_value = "out/disk.img")]
+    #[arg(short, long, value_name = "FILE", default_value = "out/disk.img")]
     pub output: PathBuf,
-    /// Image for this platform from a multi-platform index (os/arch[/variant]).
-    #[arg(long, default_value = "linux/amd64")]
+    /// Image for this platform from a multi-platform index.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
     pub platform: String,
     /// Free space to leave, in percent of the file system.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, value_name = "PERCENT", default_value_t = 20)]
     pub free: u32,
     /// File system size instead of the automatic one (e.g. 512M, 2G).
-    #[arg(long)]
+    #[arg(long, value_name = "SIZE")]
     pub size: Option<String>,
     /// Registry credentials USER:PASSWORD (else REGISTRY_AUTH, else ~/.docker/config.json).
-    #[arg(long)]
+    #[arg(long, value_name = "USER:PASSWORD")]
     pub creds: Option<String>,
     /// Accept the registry's certificate unchecked, or plain HTTP (loopback registries are always HTTP).
     #[arg(long)]

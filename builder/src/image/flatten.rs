@@ -165,6 +165,28 @@ impl Tree {
         {
             self.entries.remove(path);
         }
+        // What this layer put below a removed lower directory stays, so that directory
+        // comes back (as tar extraction would create it) instead of leaving orphans.
+        let survivors: Vec<Vec<u8>> = self
+            .entries
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in survivors {
+            let mut parent = key.as_slice();
+            while let Some(i) = parent.iter().rposition(|b| *b == b'/') {
+                parent = &parent[..i];
+                if parent.len() < path.len() || self.entries.contains_key(parent) {
+                    break;
+                }
+                let dir = Entry {
+                    layer: below_layer,
+                    node: Node::Dir(Meta::dir(0o755, 0)),
+                };
+                self.entries.insert(parent.to_vec(), dir);
+            }
+        }
     }
 
     /// Resolves a directory path through the symlinks in the tree, creating missing
@@ -453,6 +475,22 @@ impl Tree {
         let mut first_path: HashMap<usize, &[u8]> = HashMap::new();
         write_entry(&mut builder, b".", &self.root, EntryBody::Dir)?;
         for (path, entry) in &self.entries {
+            // mke2fs needs each parent before its children; sorting gives the order, this
+            // guards the invariant that every parent is a directory of the tree.
+            if let Some(i) = path.iter().rposition(|b| *b == b'/') {
+                if !matches!(
+                    self.entries.get(&path[..i]),
+                    Some(Entry {
+                        node: Node::Dir(_),
+                        ..
+                    })
+                ) {
+                    bail!(
+                        "{}: parent is not a directory of the flattened tree",
+                        show(path)
+                    );
+                }
+            }
             match &entry.node {
                 Node::Dir(meta) => write_entry(&mut builder, path, meta, EntryBody::Dir)?,
                 Node::Inode(id) => {
@@ -1222,6 +1260,22 @@ mod tests {
                 "devices and fifos",
                 vec![vec![E::Char("null", 1, 3), E::Fifo("pipe")]],
                 Ok(vec!["null c", "pipe p"]),
+            ),
+            (
+                "a whiteout after this layer's own children keeps them",
+                vec![
+                    vec![E::Dir("d"), E::Dir("d/e"), E::File("d/old", "1")],
+                    vec![E::File("d/e/x", "1"), E::File(".wh.d", "")],
+                ],
+                Ok(vec!["d d", "d/e d", "d/e/x f1#1"]),
+            ),
+            (
+                "an opaque marker after this layer's own grandchildren keeps them",
+                vec![
+                    vec![E::Dir("d"), E::Dir("d/e"), E::File("d/e/old", "1")],
+                    vec![E::File("d/e/x", "1"), E::File("d/.wh..wh..opq", "")],
+                ],
+                Ok(vec!["d d", "d/e d", "d/e/x f1#1"]),
             ),
             (
                 "opaque marker at the root",
