@@ -1497,6 +1497,87 @@ mod tests {
         assert_eq!(u.data_blocks, 3 + 1 + 2);
     }
 
+    /// Random layers from a small alphabet of names: whatever the mix of directories,
+    /// files, symlinks, hard links, whiteouts and opaque markers, pass 1 either refuses the
+    /// input with an error or yields a tree whose tar lists every parent directory before
+    /// its children, each path once, every hard link after its target.
+    #[test]
+    fn random_layers_never_break_the_tree_invariants() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let names = ["a", "b", "c", ".wh.a", ".wh.b", ".wh..wh..opq"];
+        let mut accepted = 0;
+        for round in 0..1000 {
+            let mut storage: Vec<Vec<(u8, String, String)>> = Vec::new();
+            for _ in 0..1 + next(3) {
+                let mut l = Vec::new();
+                for _ in 0..1 + next(8) {
+                    let depth = 1 + next(3) as usize;
+                    let path: Vec<&str> = (0..depth)
+                        .map(|_| names[next(names.len() as u64) as usize])
+                        .collect();
+                    let target: Vec<&str> =
+                        (0..1 + next(2)).map(|_| names[next(3) as usize]).collect();
+                    let prefix = if next(2) == 0 { "/" } else { "" };
+                    l.push((
+                        next(5) as u8,
+                        path.join("/"),
+                        format!("{prefix}{}", target.join("/")),
+                    ));
+                }
+                storage.push(l);
+            }
+            let layers: Vec<Vec<E>> = storage
+                .iter()
+                .map(|l| {
+                    l.iter()
+                        .map(|(kind, p, t)| match kind {
+                            0 => E::Dir(p),
+                            1 => E::File(p, "x"),
+                            2 => E::Sym(p, t),
+                            3 => E::Link(p, t.trim_start_matches('/')),
+                            _ => E::Fifo(p),
+                        })
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&[E]> = layers.iter().map(|l| l.as_slice()).collect();
+            let (_, Some((tree, sources, _dir))) = flatten(&refs) else {
+                continue;
+            };
+            let mut out = Vec::new();
+            tree.write_tar(&sources, &mut out, &mut |_| {})
+                .unwrap_or_else(|e| panic!("round {round}: {e:#}\n{storage:?}"));
+            accepted += 1;
+            let entries = read_back(&out);
+            let mut seen: Vec<String> = Vec::new();
+            for (path, kind, link, ..) in &entries {
+                let path = path.trim_end_matches('/').to_string();
+                if let Some((parent, _)) = path.rsplit_once('/') {
+                    assert!(
+                        seen.iter().any(|s| s == parent),
+                        "round {round}: {path} before {parent}\n{storage:?}"
+                    );
+                }
+                if *kind == '1' {
+                    assert!(
+                        seen.contains(link),
+                        "round {round}: link {path} before {link}"
+                    );
+                }
+                assert!(!seen.contains(&path), "round {round}: {path} twice");
+                seen.push(path);
+            }
+        }
+        // Most random inputs are valid layers, so the invariants were really exercised.
+        assert!(accepted > 250, "only {accepted} of 1000 inputs were accepted");
+    }
+
     #[test]
     fn pax_record_lengths() {
         let cases: [(&str, &[u8], &str); 2] =
