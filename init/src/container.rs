@@ -751,6 +751,109 @@ pub fn exit_action(policy: OnExit, runtime: Duration, previous_delay: Duration) 
     }
 }
 
+/// The entrypoint under supervision, for init's main loop, like `supervise::Respawn` for the
+/// shell: started once at boot, and after each end what [`OnExit`] says. Time is passed in.
+#[derive(Debug)]
+pub struct Entrypoint {
+    plan: ContainerPlan,
+    policy: OnExit,
+    running: Option<Container>,
+    delay: Duration,
+    next_start: Option<Instant>,
+    stdio: (PathBuf, PathBuf),
+}
+
+impl Entrypoint {
+    /// Not running yet, due at once.
+    pub fn new(plan: ContainerPlan, policy: OnExit, now: Instant) -> Entrypoint {
+        Entrypoint {
+            plan,
+            policy,
+            running: None,
+            delay: Duration::ZERO,
+            next_start: Some(now),
+            stdio: ("/dev/null".into(), "/dev/console".into()),
+        }
+    }
+
+    /// Other files for stdin and stdout/stderr than `/dev/null` and `/dev/console` (tests).
+    pub fn with_stdio(mut self, stdin: &Path, console: &Path) -> Entrypoint {
+        self.stdio = (stdin.to_path_buf(), console.to_path_buf());
+        self
+    }
+
+    pub fn plan(&self) -> &ContainerPlan {
+        &self.plan
+    }
+
+    /// The running process.
+    pub fn container(&self) -> Option<&Container> {
+        self.running.as_ref()
+    }
+
+    pub fn pid(&self) -> Option<Pid> {
+        self.running.as_ref().map(Container::pid)
+    }
+
+    /// Start it ([`Container::start`]). A failure counts as an immediate exit: the error is
+    /// returned with what to do next.
+    pub fn start(&mut self, now: Instant) -> Result<Pid, (ContainerError, ExitAction)> {
+        match Container::start_with_stdio(&self.plan, &self.stdio.0, &self.stdio.1) {
+            Ok(c) => Ok(self.started(c)),
+            Err(e) => Err((e, self.ended(now, Duration::ZERO))),
+        }
+    }
+
+    /// Note a started process (what [`Entrypoint::start`] does after the fork).
+    pub fn started(&mut self, container: Container) -> Pid {
+        let pid = container.pid();
+        self.running = Some(container);
+        self.next_start = None;
+        pid
+    }
+
+    /// The process was reaped: what to do now. With [`ExitAction::Restart`] it is due again
+    /// after the delay ([`Entrypoint::due`]).
+    pub fn exited(&mut self, now: Instant) -> ExitAction {
+        let runtime = self.running.take().map_or(Duration::ZERO, |c| {
+            now.saturating_duration_since(c.started())
+        });
+        self.ended(now, runtime)
+    }
+
+    fn ended(&mut self, now: Instant, runtime: Duration) -> ExitAction {
+        self.running = None;
+        let action = exit_action(self.policy, runtime, self.delay);
+        self.next_start = match action {
+            ExitAction::Restart(d) => {
+                self.delay = d;
+                Some(now.checked_add(d).unwrap_or(now))
+            }
+            _ => None,
+        };
+        action
+    }
+
+    /// Whether it should be started now.
+    pub fn due(&self, now: Instant) -> bool {
+        self.next_start.is_some_and(|t| t <= now)
+    }
+
+    /// How long the main loop may wait before a start is due (`None`: none pending).
+    pub fn timeout(&self, now: Instant) -> Option<Duration> {
+        self.next_start.map(|t| t.saturating_duration_since(now))
+    }
+
+    /// Stop for good (shutdown): no restart, and its StopSignal sent if it runs. Returns the
+    /// pid signalled.
+    pub fn stop(&mut self, sys: &mut dyn System) -> Option<Pid> {
+        self.next_start = None;
+        let c = self.running.as_ref()?;
+        let _ = c.stop(sys);
+        Some(c.pid())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1371,14 +1474,79 @@ mod tests {
         assert_eq!(text, "65534\n65533\n65533 4242\n");
     }
 
-    #[test]
-    fn stop_sends_the_stop_signal_to_the_process_only() {
-        let c = Container {
-            pid: Pid::from_raw(42),
-            started: Instant::now(),
+    fn fake_container(pid: i32, started: Instant) -> Container {
+        Container {
+            pid: Pid::from_raw(pid),
+            started,
             stop_signal: Signal::SIGQUIT,
             program: "nginx".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn entrypoint_supervision() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let plan = test_plan(Path::new("/"), &["/bin/app"], "/");
+        // restart: dies at once twice (back-off doubles), then runs long (no delay).
+        let mut e = Entrypoint::new(plan.clone(), OnExit::Restart, t0);
+        assert!(e.due(t0));
+        assert_eq!(e.started(fake_container(10, t0)), Pid::from_raw(10));
+        assert_eq!(
+            (e.pid(), e.due(t0), e.timeout(t0)),
+            (Some(Pid::from_raw(10)), false, None)
+        );
+        assert_eq!(e.exited(t0 + ms(10)), ExitAction::Restart(ms(250)));
+        assert_eq!(e.pid(), None);
+        assert!(!e.due(t0 + ms(100)));
+        assert_eq!(e.timeout(t0 + ms(10)), Some(ms(250)));
+        assert!(e.due(t0 + ms(260)));
+        e.started(fake_container(11, t0 + ms(260)));
+        assert_eq!(e.exited(t0 + ms(270)), ExitAction::Restart(ms(500)));
+        e.started(fake_container(12, t0 + ms(800)));
+        assert_eq!(
+            e.exited(t0 + ms(60_000)),
+            ExitAction::Restart(Duration::ZERO)
+        );
+        assert!(e.due(t0 + ms(60_000)));
+        // stop: no restart afterwards, the StopSignal to the running process.
+        e.started(fake_container(13, t0));
+        let mut sys = RecordingSystem::new();
+        assert_eq!(e.stop(&mut sys), Some(Pid::from_raw(13)));
+        assert_eq!(sys.calls, ["kill 13 SIGQUIT"]);
+        // shell and poweroff: never due again.
+        for (policy, want) in [
+            (OnExit::Shell, ExitAction::Stay),
+            (
+                OnExit::PowerOff,
+                ExitAction::Shutdown(ShutdownKind::PowerOff),
+            ),
+        ] {
+            let mut e = Entrypoint::new(plan.clone(), policy, t0);
+            e.started(fake_container(20, t0));
+            assert_eq!(e.exited(t0 + ms(5)), want);
+            assert!(!e.due(t0 + ms(10_000)));
+            assert_eq!(e.timeout(t0), None);
+        }
+        // A start that fails is an immediate exit.
+        let mut bad = plan;
+        bad.argv = strings(&["/nonexistent/entrypoint"]);
+        let dir = tempfile::tempdir().expect("test fixture");
+        let console = dir.path().join("console");
+        std::fs::write(&console, "").expect("test fixture");
+        let mut e =
+            Entrypoint::new(bad, OnExit::Restart, t0).with_stdio(Path::new("/dev/null"), &console);
+        let (err, action) = e.start(t0).expect_err("must fail");
+        assert_eq!(
+            err.to_string(),
+            "entrypoint: /nonexistent/entrypoint: No such file or directory"
+        );
+        assert_eq!(action, ExitAction::Restart(ms(250)));
+    }
+
+    #[test]
+    fn stop_sends_the_stop_signal_to_the_process_only() {
+        let c = fake_container(42, Instant::now());
         let mut sys = RecordingSystem::new();
         assert_eq!(c.stop(&mut sys), Ok(()));
         assert_eq!(sys.calls, ["kill 42 SIGQUIT"]);

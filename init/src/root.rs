@@ -522,6 +522,28 @@ pub fn wait_for_device(
     }
 }
 
+/// The whole root step of boot: `root=` and friends from `cmdline`, wait for the device
+/// (with `events`, see [`device_events`]), mount it at `target`. `Ok(None)` when there is no
+/// `root=`; ignored parameters are logged. Returns the device mounted.
+pub fn mount_from_cmdline(
+    sys: &mut dyn System,
+    log: &mut Log,
+    root: &Path,
+    cmdline: &KernelCmdline,
+    events: &mut dyn DeviceEvents,
+    target: &Path,
+) -> Result<Option<PathBuf>, RootError> {
+    let Some(spec) = RootSpec::from_cmdline(cmdline)? else {
+        return Ok(None);
+    };
+    for w in &spec.warnings {
+        log.warn(format_args!("root: {w}"));
+    }
+    let device = wait_for_device(root, &spec, events, log)?;
+    mount_root(sys, log, root, &device, &spec, target)?;
+    Ok(Some(device))
+}
+
 /// Block filesystems the kernel knows (`/proc/filesystems` lines without `nodev`), tried in
 /// turn when the superblock names none, as the kernel's own mount_block_root does.
 fn kernel_filesystems(root: &Path) -> Vec<String> {
@@ -1424,6 +1446,44 @@ mod tests {
             secs: DEFAULT_TIMEOUT.as_secs(),
         };
         assert_eq!(e.to_string(), "root: /dev/vda: not found after 30 s");
+    }
+
+    #[test]
+    fn mount_from_cmdline_table() {
+        let dir = machine();
+        let r = dir.path();
+        let vda2 = r.join("dev/vda2").display().to_string();
+        let cases: &[(&str, Result<Option<&str>, String>, Vec<String>)] = &[
+            ("quiet", Ok(None), vec![]),
+            (
+                "root=LABEL=rootfs rootdelay=x",
+                Ok(Some("dev/vda2")),
+                vec!["mkdir /mnt".into(), format!("mount {vda2} /mnt ext2 -")],
+            ),
+            ("root=/dev/nope rootwait=0", Err("root: /dev/nope: not found after 0 s".into()), vec![]),
+            ("root=nope", Err("root: root=nope: expected /dev/NAME, UUID=, LABEL=, PARTUUID=, PARTLABEL= or MAJ:MIN".into()), vec![]),
+        ];
+        for (cmdline, want, calls) in cases {
+            let mut sys = RecordingSystem::new();
+            let mut events = Script {
+                waits: 0,
+                appear_at: usize::MAX,
+                create: r.join("unused"),
+            };
+            let got = mount_from_cmdline(
+                &mut sys,
+                &mut log(),
+                r,
+                &KernelCmdline::parse(cmdline),
+                &mut events,
+                Path::new("/mnt"),
+            );
+            match want {
+                Ok(w) => assert_eq!(got.expect(cmdline), w.map(|w| r.join(w)), "{cmdline}"),
+                Err(m) => assert_eq!(&got.expect_err(cmdline).to_string(), m),
+            }
+            assert_eq!(&sys.calls, calls, "{cmdline}");
+        }
     }
 
     #[test]
