@@ -1453,7 +1453,8 @@ mod tests {
         let dir = machine();
         let r = dir.path();
         let vda2 = r.join("dev/vda2").display().to_string();
-        let cases: &[(&str, Result<Option<&str>, String>, Vec<String>)] = &[
+        type Case<'a> = (&'a str, Result<Option<&'a str>, String>, Vec<String>);
+        let cases: &[Case] = &[
             ("quiet", Ok(None), vec![]),
             (
                 "root=LABEL=rootfs rootdelay=x",
