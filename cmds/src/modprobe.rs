@@ -20,7 +20,7 @@ given and those of NAME.PARAM=VALUE on the kernel command line.
   -a  load every NAME (no parameters)
   -n  dry run: do nothing (with -v: show what would be done)
   -v  show each insmod/rmmod
-  -q  say nothing when NAME is not found
+  -q  say nothing when a NAME is not found (exit 1), go on with the others
   -d ROOT      modules under ROOT/lib/modules (and ROOT/proc read from there)
   -S VERSION   kernel release instead of `uname -r`
 ";
@@ -139,6 +139,7 @@ pub fn execute(
     loader: &mut dyn ModuleLoader,
     out: &mut dyn Write,
 ) -> Result<i32, ModprobeError> {
+    let mut code = 0;
     for name in &o.names {
         let result = if o.remove {
             remove_one(o, modprobe, loader, out, name)
@@ -146,11 +147,12 @@ pub fn execute(
             load_one(o, modprobe, loader, out, name)
         };
         match result {
-            Err(ModprobeError::Modules(ModulesError::NotFound(_))) if o.quiet => return Ok(1),
+            // -q: go on with the other names (`modprobe -qa $(cat modalias files)`).
+            Err(ModprobeError::Modules(ModulesError::NotFound(_))) if o.quiet => code = 1,
             r => r?,
         }
     }
-    Ok(0)
+    Ok(code)
 }
 
 fn load_one(
@@ -379,5 +381,15 @@ mod tests {
         let o = Options::parse(args("-r ext4")).unwrap();
         let err = execute(&o, &mut m, &mut loader, &mut Vec::new()).unwrap_err();
         assert_eq!(err.to_string(), "ext4: module is not currently loaded");
+        let o = Options::parse(args("-q -a foo ext4")).unwrap();
+        assert_eq!(
+            execute(&o, &mut m, &mut loader, &mut Vec::new()).unwrap(),
+            1
+        );
+        assert_eq!(
+            loader.loaded(),
+            ["jbd2", "crc16", "ext4"],
+            "went on after foo"
+        );
     }
 }
