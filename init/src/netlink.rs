@@ -11,14 +11,12 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use netlink_packet_core::{
-    Emitable, ErrorBuffer, NetlinkBuffer, NetlinkHeader, NlasIterator, NLM_F_ACK, NLM_F_CREATE,
-    NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST,
+    DefaultNla, Emitable, ErrorBuffer, NetlinkBuffer, NetlinkHeader, NlasIterator, NLM_F_ACK,
+    NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST,
 };
-use netlink_packet_route::address::{AddressAttribute, AddressMessage, AddressScope};
-use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
-use netlink_packet_route::route::{
-    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
-};
+use netlink_packet_route::address::{AddressHeader, AddressScope};
+use netlink_packet_route::link::{LinkFlags, LinkHeader};
+use netlink_packet_route::route::{RouteHeader, RouteProtocol, RouteScope, RouteType};
 use netlink_packet_route::AddressFamily;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
@@ -304,8 +302,11 @@ const RTM_NEWROUTE: u16 = 24;
 const RTM_DELROUTE: u16 = 25;
 const RTM_GETROUTE: u16 = 26;
 
-/// The messages in one datagram: (type, sequence number, payload).
-fn split_messages(buf: &[u8]) -> Result<Vec<(u16, u32, &[u8])>, NetlinkError> {
+/// One message of a datagram: type, sequence number, payload.
+type Message<'a> = (u16, u32, &'a [u8]);
+
+/// The messages in one datagram.
+fn split_messages(buf: &[u8]) -> Result<Vec<Message<'_>>, NetlinkError> {
     let mut out = Vec::new();
     let mut offset = 0;
     while offset + NETLINK_HEADER <= buf.len() {
@@ -400,7 +401,7 @@ impl Rtnl {
 
     /// Every link, in index order.
     pub fn links(&mut self) -> Result<Vec<Link>, NetlinkError> {
-        let replies = self.request(RTM_GETLINK, &LinkMessage::default(), NLM_F_DUMP, &|| {
+        let replies = self.request(RTM_GETLINK, &LinkHeader::default(), NLM_F_DUMP, &|| {
             "dump links".to_string()
         })?;
         let mut links: Vec<Link> = replies
@@ -427,16 +428,25 @@ impl Rtnl {
         mtu: Option<u32>,
         what: &dyn Fn() -> String,
     ) -> Result<(), NetlinkError> {
-        let mut msg = LinkMessage::default();
-        msg.header.index = index;
-        if let Some(up) = up {
-            msg.header.change_mask = LinkFlags::Up;
-            if up {
-                msg.header.flags = LinkFlags::Up;
-            }
-        }
+        const IFLA_MTU: u16 = 4;
+        let header = LinkHeader {
+            index,
+            // The kernel changes only the flags in change_mask.
+            change_mask: if up.is_some() {
+                LinkFlags::Up
+            } else {
+                LinkFlags::empty()
+            },
+            flags: if up == Some(true) {
+                LinkFlags::Up
+            } else {
+                LinkFlags::empty()
+            },
+            ..LinkHeader::default()
+        };
+        let mut msg = Body::new(header);
         if let Some(mtu) = mtu {
-            msg.attributes.push(LinkAttribute::Mtu(mtu));
+            msg.push(IFLA_MTU, mtu.to_ne_bytes().to_vec());
         }
         self.request(RTM_SETLINK, &msg, NLM_F_ACK, what).map(drop)
     }
@@ -447,8 +457,10 @@ impl Rtnl {
         family: Family,
         index: Option<u32>,
     ) -> Result<Vec<IfAddr>, NetlinkError> {
-        let mut req = AddressMessage::default();
-        req.header.family = family.netlink();
+        let req = AddressHeader {
+            family: family.netlink(),
+            ..AddressHeader::default()
+        };
         let replies = self.request(RTM_GETADDR, &req, NLM_F_DUMP, &|| {
             "dump addresses".to_string()
         })?;
@@ -462,8 +474,10 @@ impl Rtnl {
 
     /// Routes of the given family, every table.
     pub fn routes(&mut self, family: Family) -> Result<Vec<Route>, NetlinkError> {
-        let mut req = RouteMessage::default();
-        req.header.address_family = family.netlink();
+        let req = RouteHeader {
+            address_family: family.netlink(),
+            ..RouteHeader::default()
+        };
         let replies = self.request(RTM_GETROUTE, &req, NLM_F_DUMP, &|| {
             "dump routes".to_string()
         })?;
@@ -811,56 +825,107 @@ pub fn parse_route(p: &[u8]) -> Option<Route> {
     Some(route)
 }
 
-fn addr_to_message(addr: &IfAddr) -> AddressMessage {
-    let mut msg = AddressMessage::default();
-    msg.header.family = match addr.addr {
+/// A request body: a fixed header from netlink-packet-route and raw attributes. The crate's full
+/// message types would do too, but their encoders cover every attribute of every link kind and
+/// cost rbox tens of kilobytes for the handful used here.
+struct Body<H: Emitable> {
+    header: H,
+    nlas: Vec<DefaultNla>,
+}
+
+impl<H: Emitable> Body<H> {
+    fn new(header: H) -> Body<H> {
+        Body {
+            header,
+            nlas: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, kind: u16, value: Vec<u8>) {
+        self.nlas.push(DefaultNla::new(kind, value));
+    }
+}
+
+impl<H: Emitable> Emitable for Body<H> {
+    fn buffer_len(&self) -> usize {
+        self.header.buffer_len() + self.nlas.as_slice().buffer_len()
+    }
+
+    fn emit(&self, buffer: &mut [u8]) {
+        let at = self.header.buffer_len();
+        self.header.emit(&mut buffer[..at]);
+        self.nlas.as_slice().emit(&mut buffer[at..]);
+    }
+}
+
+fn ip_bytes(a: IpAddr) -> Vec<u8> {
+    match a {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets().to_vec(),
+    }
+}
+
+fn family_of(a: IpAddr) -> AddressFamily {
+    match a {
         IpAddr::V4(_) => AddressFamily::Inet,
         IpAddr::V6(_) => AddressFamily::Inet6,
-    };
-    msg.header.prefix_len = addr.prefix;
-    msg.header.index = addr.index;
-    msg.header.scope = AddressScope::from(addr.scope);
-    msg.attributes.push(AddressAttribute::Address(addr.addr));
+    }
+}
+
+fn addr_to_message(addr: &IfAddr) -> Body<AddressHeader> {
+    const IFA_ADDRESS: u16 = 1;
+    const IFA_LOCAL: u16 = 2;
+    const IFA_BROADCAST: u16 = 4;
+    let mut msg = Body::new(AddressHeader {
+        family: family_of(addr.addr),
+        prefix_len: addr.prefix,
+        index: addr.index,
+        scope: AddressScope::from(addr.scope),
+        ..AddressHeader::default()
+    });
+    msg.push(IFA_ADDRESS, ip_bytes(addr.addr));
     if addr.addr.is_ipv4() {
-        msg.attributes.push(AddressAttribute::Local(addr.addr));
+        msg.push(IFA_LOCAL, ip_bytes(addr.addr));
     }
     if let Some(b) = addr.broadcast {
-        msg.attributes.push(AddressAttribute::Broadcast(b));
+        msg.push(IFA_BROADCAST, b.octets().to_vec());
     }
     msg
 }
 
-fn route_to_message(route: &Route) -> RouteMessage {
-    let mut msg = RouteMessage::default();
-    msg.header.address_family = match route.dst {
-        IpAddr::V4(_) => AddressFamily::Inet,
-        IpAddr::V6(_) => AddressFamily::Inet6,
-    };
-    msg.header.destination_prefix_length = route.dst_len;
-    msg.header.table = u8::try_from(route.table).unwrap_or(RouteHeader::RT_TABLE_UNSPEC);
-    msg.header.protocol = RouteProtocol::from(route.protocol);
-    msg.header.scope = RouteScope::from(route.scope);
-    msg.header.kind = RouteType::from(route.kind);
+fn route_to_message(route: &Route) -> Body<RouteHeader> {
+    const RTA_DST: u16 = 1;
+    const RTA_OIF: u16 = 4;
+    const RTA_GATEWAY: u16 = 5;
+    const RTA_PRIORITY: u16 = 6;
+    const RTA_PREFSRC: u16 = 7;
+    const RTA_TABLE: u16 = 15;
+    let mut msg = Body::new(RouteHeader {
+        address_family: family_of(route.dst),
+        destination_prefix_length: route.dst_len,
+        table: u8::try_from(route.table).unwrap_or(RouteHeader::RT_TABLE_UNSPEC),
+        protocol: RouteProtocol::from(route.protocol),
+        scope: RouteScope::from(route.scope),
+        kind: RouteType::from(route.kind),
+        ..RouteHeader::default()
+    });
     if route.dst_len > 0 {
-        msg.attributes
-            .push(RouteAttribute::Destination(RouteAddress::from(route.dst)));
+        msg.push(RTA_DST, ip_bytes(route.dst));
     }
     if let Some(gw) = route.gateway {
-        msg.attributes
-            .push(RouteAttribute::Gateway(RouteAddress::from(gw)));
+        msg.push(RTA_GATEWAY, ip_bytes(gw));
     }
     if let Some(src) = route.prefsrc {
-        msg.attributes
-            .push(RouteAttribute::PrefSource(RouteAddress::from(src)));
+        msg.push(RTA_PREFSRC, ip_bytes(src));
     }
     if let Some(oif) = route.oif {
-        msg.attributes.push(RouteAttribute::Oif(oif));
+        msg.push(RTA_OIF, oif.to_ne_bytes().to_vec());
     }
     if route.table > 255 {
-        msg.attributes.push(RouteAttribute::Table(route.table));
+        msg.push(RTA_TABLE, route.table.to_ne_bytes().to_vec());
     }
     if let Some(metric) = route.metric {
-        msg.attributes.push(RouteAttribute::Priority(metric));
+        msg.push(RTA_PRIORITY, metric.to_ne_bytes().to_vec());
     }
     msg
 }
@@ -921,7 +986,7 @@ impl NetConfig for RecordingNet {
 mod tests {
     use super::*;
 
-    use netlink_packet_route::link::{LinkLayerType, State};
+    use netlink_packet_route::link::{LinkAttribute, LinkLayerType, LinkMessage, State};
 
     /// A message as the kernel would send it, built with netlink-packet-route's encoder.
     fn emitted(m: &dyn Emitable) -> Vec<u8> {
