@@ -73,10 +73,7 @@ pub fn bundle(modules_dir: &Path, extra: &[String]) -> Result<ModuleBundle> {
                 }
             }
             Resolved::Builtin => {}
-            Resolved::Missing => bail!(
-                "--module {name}: no such module or alias in {}",
-                modules_dir.display()
-            ),
+            Resolved::Missing => bail!("--module {name}: no such module or alias"),
         }
     }
     Ok(selection.render(&tree))
@@ -359,7 +356,7 @@ impl Selection {
                 continue;
             }
             let Some(file) = tree.files.get(&module).cloned() else {
-                bail!("{module}: no such module in {}", tree.dir.display());
+                bail!("{module}: no such module");
             };
             let (info, plain) = tree.read(&file)?;
             let mut depends = Vec::new();
@@ -368,9 +365,8 @@ impl Selection {
                     Resolved::Modules(found) => depends.extend(found),
                     Resolved::Builtin => {}
                     Resolved::Missing => bail!(
-                        "{}: depends on {dep}, which is not in {}",
-                        file.rel,
-                        tree.dir.display()
+                        "{}: depends on {dep}, which is neither a module here nor builtin",
+                        file.rel
                     ),
                 }
             }
@@ -673,10 +669,10 @@ mod tests {
         let dir = standard_tree();
         let root = dir.path().join("6.1.0-test");
         let cases = [
-            ("nosuch", "--module nosuch: no such module or alias in"),
+            ("nosuch", "--module nosuch: no such module or alias"),
             (
                 "needs_ghost",
-                "kernel/drivers/scsi/needs-ghost.ko: depends on ghost, which is not in",
+                "kernel/drivers/scsi/needs-ghost.ko: depends on ghost, which is neither a module here nor builtin",
             ),
         ];
         for (module, want) in cases {
