@@ -21,10 +21,12 @@ use image::reference::{ImageRef, Platform};
 use image::{cache::BlobCache, ext4, flatten, ResolvedImage};
 
 #[derive(clap::Args)]
-#[command(after_help = "The disk holds the image's root file system and, at /.rroot/config.json, \
+#[command(
+    after_help = "The disk holds the image's root file system and, at /.rroot/config.json, \
 the image config (Entrypoint, Cmd, Env, WorkingDir, User, StopSignal, ExposedPorts) with the \
 reference and digest. Blobs are cached in $XDG_CACHE_HOME/rroot (~/.cache/rroot). \
-Needs e2fsprogs >= 1.47.1 and libarchive.")]
+Needs e2fsprogs >= 1.47.1 and libarchive."
+)]
 pub struct Args {
     /// nginx, host:port/repo:tag, repo@sha256:…, oci:DIR[:TAG], docker-archive:FILE[:NAME], docker-daemon:NAME
     pub image: String,
@@ -76,7 +78,7 @@ fn build(args: Args) -> Result<()> {
     ext4::check_version(&mke2fs)?;
 
     let image =
-        resolve(&reference, &args, &platform, progress).with_context(|| args.image.clone())?;
+        resolve(&reference, &args, &platform, &progress).with_context(|| args.image.clone())?;
     progress.log(&format!(
         "{} is {}, {} layers",
         image.reference,
@@ -94,7 +96,7 @@ fn build(args: Args) -> Result<()> {
         .tempdir_in(&out_dir)
         .map_err(|e| io_error(&out_dir, &e))?;
 
-    let scan = flatten::scan(&image.layers, scratch.path(), progress)
+    let scan = flatten::scan(&image.layers, scratch.path(), &progress)
         .with_context(|| args.image.clone())?;
     let mut tree = scan.tree;
     let epoch = build_epoch(&image.config);
@@ -156,7 +158,7 @@ fn resolve(
     reference: &ImageRef,
     args: &Args,
     platform: &Platform,
-    progress: Progress,
+    progress: &Progress,
 ) -> Result<ResolvedImage> {
     let display = reference.to_string();
     match reference {

@@ -888,7 +888,7 @@ impl<R: Read> Read for Tee<R> {
 
 /// Pass 1 over every layer, in order. Compressed layers are unpacked to `scratch` on the
 /// way; each layer's digest is checked as configured by its [`LayerCheck`].
-pub fn scan(layers: &[Layer], scratch: &Path, progress: Progress) -> Result<Scan> {
+pub fn scan(layers: &[Layer], scratch: &Path, progress: &Progress) -> Result<Scan> {
     let mut tree = Tree::new();
     let mut sources = Vec::with_capacity(layers.len());
     for (i, layer) in layers.iter().enumerate() {
@@ -1112,7 +1112,7 @@ mod tests {
                 name: format!("L{i}"),
             });
         }
-        match scan(&ls, dir.path(), Progress::quiet()) {
+        match scan(&ls, dir.path(), &Progress::quiet()) {
             Ok(s) => (Ok(s.tree.listing()), Some((s.tree, s.sources, dir))),
             Err(e) => (Err(format!("{e:#}")), None),
         }
@@ -1459,7 +1459,7 @@ mod tests {
                 check,
                 name: "L".into(),
             };
-            match (scan(&[layer], dir.path(), Progress::quiet()), want_err) {
+            match (scan(&[layer], dir.path(), &Progress::quiet()), want_err) {
                 (Ok(s), None) => {
                     let mut out = Vec::new();
                     s.tree.write_tar(&s.sources, &mut out, &mut |_| {}).unwrap();
@@ -1575,7 +1575,10 @@ mod tests {
             }
         }
         // Most random inputs are valid layers, so the invariants were really exercised.
-        assert!(accepted > 250, "only {accepted} of 1000 inputs were accepted");
+        assert!(
+            accepted > 250,
+            "only {accepted} of 1000 inputs were accepted"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! The handler only sets a flag (async-signal-safe); the byte pumps call [`check`]. It is
 //! installed without `SA_RESTART`, so a read blocked on the network returns `EINTR` and the
-//! pump gets to look at the flag.
+//! pump gets to look at the flag; threads the signal did not hit are woken with [`wake`].
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +31,22 @@ pub fn install() -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a signal arrived.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Interrupts what `thread` is blocked in (a network read) so it sees the flag: the signal
+/// was delivered to another thread, and only that thread's system call returned `EINTR`.
+/// `thread` must be a thread that has not been joined yet.
+pub fn wake(thread: libc::pthread_t) {
+    // SAFETY: the caller guarantees `thread` is alive or at least not yet joined, so its
+    // id is valid; the handler for SIGINT is ours and only sets the flag again.
+    unsafe {
+        libc::pthread_kill(thread, libc::SIGINT);
+    }
 }
 
 /// Fails once a signal arrived. Not `ErrorKind::Interrupted`: `io::copy` would retry that.

@@ -4,11 +4,12 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-#[derive(Clone, Copy)]
+/// Shared by concurrent downloads: on a terminal their bars stack in one [`MultiProgress`].
+#[derive(Clone)]
 pub struct Progress {
-    interactive: bool,
+    multi: Option<MultiProgress>,
     quiet: bool,
 }
 
@@ -16,7 +17,7 @@ impl Progress {
     /// Bars when stderr is a terminal.
     pub fn detect() -> Progress {
         Progress {
-            interactive: io::stderr().is_terminal(),
+            multi: io::stderr().is_terminal().then(MultiProgress::new),
             quiet: false,
         }
     }
@@ -24,15 +25,21 @@ impl Progress {
     /// Reports nothing (`--quiet`, tests).
     pub fn quiet() -> Progress {
         Progress {
-            interactive: false,
+            multi: None,
             quiet: true,
         }
     }
 
-    /// A plain status line on stderr.
+    /// A status line on stderr (above the bars on a terminal).
     pub fn log(&self, message: &str) {
         if self.quiet {
             return;
+        }
+        if let Some(m) = &self.multi {
+            // Above the bars, which are redrawn below.
+            if m.println(format!("disk: {message}")).is_ok() {
+                return;
+            }
         }
         let mut err = io::stderr().lock();
         // A closed stderr must not turn into a failure of the build.
@@ -41,8 +48,8 @@ impl Progress {
 
     /// A byte counter for `what`, `total` bytes expected (0 when unknown).
     pub fn bytes(&self, what: &str, total: u64) -> Bar {
-        let bar = if self.interactive {
-            let bar = ProgressBar::new(total);
+        let bar = if let Some(multi) = &self.multi {
+            let bar = multi.add(ProgressBar::new(total));
             let template = "{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}";
             if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style.progress_chars("=> "));
@@ -56,7 +63,7 @@ impl Progress {
         Bar {
             bar,
             what: what.to_string(),
-            progress: *self,
+            progress: self.clone(),
             start: Instant::now(),
             done: 0,
         }

@@ -39,8 +39,11 @@ struct Client<'a> {
     /// The `Authorization` value once a challenge was answered.
     authorization: Option<String>,
     cache: &'a BlobCache,
-    progress: Progress,
+    progress: &'a Progress,
 }
+
+/// Layer downloads at a time, as `docker pull` (its max-concurrent-downloads default is 3).
+const PARALLEL_DOWNLOADS: usize = 3;
 
 /// Resolves `reference` to a manifest for `options.platform` and fetches config and layers
 /// into `cache` (nothing is downloaded twice).
@@ -48,7 +51,7 @@ pub fn fetch(
     reference: &RegistryRef,
     options: &FetchOptions,
     cache: &BlobCache,
-    progress: Progress,
+    progress: &Progress,
 ) -> Result<ResolvedImage> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -102,10 +105,12 @@ pub fn fetch(
     };
     let config_path = client.blob(&m.config, "config")?;
     let config = read_small(&config_path)?;
-    let mut layers = Vec::with_capacity(m.layers.len());
-    for (i, desc) in m.layers.iter().enumerate() {
+    for desc in &m.layers {
         manifest::check_layer_media_type(&desc.media_type)?;
-        let path = client.blob(desc, &format!("layer {}/{}", i + 1, m.layers.len()))?;
+    }
+    let paths = client.blobs(&m.layers)?;
+    let mut layers = Vec::with_capacity(m.layers.len());
+    for (desc, path) in m.layers.iter().zip(paths) {
         let len = std::fs::metadata(&path)
             .map_err(|e| anyhow!("{}: {}", path.display(), io_reason(&e)))?
             .len();
@@ -186,7 +191,7 @@ struct TokenResponse {
     access_token: Option<String>,
 }
 
-impl Client<'_> {
+impl<'a> Client<'a> {
     fn send(&self, url: &str, accept: &str) -> Result<ureq::http::Response<ureq::Body>> {
         let mut request = self.agent.get(url).header("Accept", accept);
         if let Some(a) = &self.authorization {
@@ -295,6 +300,92 @@ impl Client<'_> {
         }
         self.cache.put_bytes(&got, &body)?;
         Ok((body, content_type, got))
+    }
+
+    /// Another client for the same registry and credentials (a download thread's).
+    fn fork(&self) -> Client<'a> {
+        Client {
+            agent: self.agent.clone(),
+            base: self.base.clone(),
+            reference: self.reference,
+            credentials: self.credentials.clone(),
+            authorization: self.authorization.clone(),
+            cache: self.cache,
+            progress: self.progress,
+        }
+    }
+
+    /// The layers' blobs in the cache, [`PARALLEL_DOWNLOADS`] downloads at a time. The
+    /// first failure in layer order is the error.
+    fn blobs(&mut self, layers: &[Descriptor]) -> Result<Vec<std::path::PathBuf>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let failed = std::sync::atomic::AtomicBool::new(false);
+        let results: Vec<std::sync::Mutex<Option<Result<std::path::PathBuf>>>> =
+            layers.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        let workers = PARALLEL_DOWNLOADS.min(layers.len());
+        let threads = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+            for _ in 0..workers {
+                let mut client = self.fork();
+                let (next, failed, results, threads) = (&next, &failed, &results, &threads);
+                let done = done_tx.clone();
+                scope.spawn(move || {
+                    // SAFETY: pthread_self has no preconditions.
+                    let me = unsafe { libc::pthread_self() };
+                    if let Ok(mut t) = threads.lock() {
+                        t.push(me);
+                    }
+                    loop {
+                        use std::sync::atomic::Ordering;
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        // After a failure, start nothing new: the build is lost anyway.
+                        if i >= layers.len() || failed.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let what = format!("layer {}/{}", i + 1, layers.len());
+                        let result = client.blob(&layers[i], &what);
+                        if result.is_err() {
+                            failed.store(true, Ordering::SeqCst);
+                        }
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(result);
+                        }
+                    }
+                    let _ = done.send(());
+                });
+            }
+            drop(done_tx);
+            // Wait for the workers; on Ctrl-C wake those blocked in a read (scoped threads
+            // are joined only after this loop, so their ids stay valid).
+            let mut finished = 0;
+            while finished < workers {
+                match done_rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                    Ok(()) => finished += 1,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if super::interrupt::interrupted() {
+                            if let Ok(t) = threads.lock() {
+                                t.iter().for_each(|id| super::interrupt::wake(*id));
+                            }
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        });
+        let mut paths = Vec::with_capacity(layers.len());
+        for slot in results {
+            match slot.into_inner().ok().flatten() {
+                Some(Ok(p)) => paths.push(p),
+                Some(Err(e)) => return Err(e),
+                // Not started because a later layer failed: that error comes up below.
+                None => {}
+            }
+        }
+        if paths.len() != layers.len() {
+            bail!("download stopped after an error");
+        }
+        Ok(paths)
     }
 
     /// A blob in the cache, downloaded and verified if it was not there yet.
