@@ -7,7 +7,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
 use crate::cmdline::{self, KernelCmdline};
+use crate::container::{self, Entrypoint, ExitAction, OnExit};
+use crate::dhcp::{self, DhcpEvent, DhcpOptions, IpPlan};
+use crate::modules::{self, KernelLoader};
+use crate::root::{self, RealPivot, RootMode};
 use crate::console;
 use crate::log::Log;
 use crate::mounts::{self, API_MOUNTS, DEV_LINKS};
@@ -19,6 +26,9 @@ use crate::sys::{RealSystem, System};
 /// The hostname when the command line gives none.
 pub const DEFAULT_HOSTNAME: &str = "rroot";
 
+/// How long an image that exposes ports waits for its first lease (`rroot.net_timeout=`).
+pub const NETWORK_WAIT: Duration = Duration::from_secs(30);
+
 /// init's state: the seam to the kernel, the log, what the command line said, and the
 /// processes it supervises.
 pub struct Init {
@@ -29,6 +39,12 @@ pub struct Init {
     pub cmdline: KernelCmdline,
     pub signals: Signals,
     pub shell: Respawn,
+    /// The image's entrypoint, when a root disk with an image config was mounted.
+    pub entrypoint: Option<Entrypoint>,
+    /// DHCP's events (leases applied and renewed), while it runs in the background.
+    pub network: Option<Receiver<DhcpEvent>>,
+    /// Whether the root disk is mounted at [`root::MOUNT_POINT`].
+    pub root_mounted: bool,
 }
 
 /// Run as PID 1 on this machine. Never returns.
@@ -62,10 +78,14 @@ impl Init {
             cmdline: KernelCmdline::default(),
             signals,
             shell: Respawn::new(start),
+            entrypoint: None,
+            network: None,
+            root_mounted: false,
         }
     }
 
-    /// The boot sequence, up to the console shell.
+    /// The boot sequence. The console shell starts before anything that waits (modules, the
+    /// root device, the network), so the machine can be debugged while those run.
     pub fn boot(&mut self) {
         self.disable_ctrl_alt_del();
         self.mount_api_filesystems();
@@ -73,14 +93,317 @@ impl Init {
         self.read_cmdline();
         self.open_log();
         self.set_hostname();
-        // Kernel modules go here: coldplug from /sys modaliases, modules_load=, MODULE.PARAM=.
         self.bring_up_loopback();
-        // The network goes here: ip= (static, or DHCP in the background).
-        // The root disk and its entrypoint go here: root=, mount at /mnt, start the
-        // entrypoint, supervised next to the shell.
         self.start_shell();
+        self.load_modules();
+        self.mount_root_disk();
+        if let Some(init) = self.switch_root_wanted() {
+            self.switch_root(&init);
+        }
+        self.start_network();
+        self.start_entrypoint_when_ready();
         self.release_boot_pages();
         self.log.info("boot done");
+    }
+
+
+    /// Kernel modules: `modules_load=` and what the devices' modaliases ask for (coldplug),
+    /// with `MODULE.PARAM=value` from the command line. An initramfs built without
+    /// `--kernel-modules` has no module index, and this step only says so.
+    pub fn load_modules(&mut self) {
+        let extra: Vec<String> = self
+            .cmdline
+            .all("modules_load")
+            .flat_map(|v| v.split(','))
+            .filter(|m| !m.is_empty())
+            .map(String::from)
+            .collect();
+        let params = modules::cmdline_options(self.cmdline.module_params());
+        let started = Instant::now();
+        let report = modules::coldplug(&self.root, &mut KernelLoader, &extra, &params);
+        if let Some(e) = &report.error {
+            match extra.is_empty() {
+                true => self.log.info(format_args!("modules: {e}")),
+                false => self.log.error(format_args!("modules: {e}")),
+            }
+            return;
+        }
+        for (module, reason) in &report.failed {
+            self.log.warn(format_args!("modules: {module}: {reason}"));
+        }
+        for name in &report.not_found {
+            self.log.warn(format_args!("modules: {name}: not found"));
+        }
+        self.log.info(format_args!(
+            "loaded {} modules for {} device aliases in {} ms: {}",
+            report.loaded.len(),
+            report.modaliases,
+            started.elapsed().as_millis(),
+            report.loaded.join(" ")
+        ));
+    }
+
+    /// `root=` (and friends): wait for the device, mount it at [`root::MOUNT_POINT`].
+    pub fn mount_root_disk(&mut self) {
+        let target = Path::new(root::MOUNT_POINT);
+        let started = Instant::now();
+        let mut events = root::device_events(&mut self.log);
+        match root::mount_from_cmdline(
+            &mut *self.sys,
+            &mut self.log,
+            &self.root,
+            &self.cmdline,
+            &mut *events,
+            target,
+        ) {
+            Ok(Some(device)) => {
+                self.root_mounted = true;
+                let ms = started.elapsed().as_millis();
+                self.log.info(format_args!(
+                    "root {} ready on {} after {ms} ms",
+                    device.display(),
+                    target.display()
+                ));
+            }
+            Ok(None) => {}
+            Err(e) => self.log.error(e),
+        }
+    }
+
+    /// The disk's own init, when the machine should be handed over to it
+    /// (`rroot.switch_root`, or a disk with `/sbin/init` and no image config).
+    pub fn switch_root_wanted(&self) -> Option<PathBuf> {
+        if !self.root_mounted {
+            return None;
+        }
+        match root::choose_mode(&self.cmdline, Path::new(root::MOUNT_POINT)) {
+            RootMode::SwitchRoot(init) => Some(init),
+            RootMode::Container => None,
+        }
+    }
+
+    /// Hand PID 1 to the disk's init. The console shell is ended first (the new init runs
+    /// its own consoles); if the switch fails, boot goes on in the initramfs.
+    pub fn switch_root(&mut self, init: &Path) {
+        if let Some(pid) = self.shell.pid() {
+            let _ = self.sys.kill(pid.as_raw(), nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+        }
+        let args = self.cmdline.init_args().to_vec();
+        let error = root::switch_root(
+            &mut *self.sys,
+            &mut RealPivot,
+            &mut self.log,
+            Path::new(root::MOUNT_POINT),
+            init,
+            &args,
+        );
+        self.log.error(error);
+        self.root_mounted = false;
+        self.start_shell();
+    }
+
+    /// `ip=` (kernel-parameters.txt; default DHCP on every Ethernet interface), `nameserver=`.
+    /// DHCP runs in background threads for as long as the machine does (renewals); its
+    /// events come back on [`Init::network`].
+    pub fn start_network(&mut self) {
+        let plan = match self.cmdline.get("ip") {
+            Some(value) => match dhcp::parse_ip_param(value) {
+                Ok(plan) => plan,
+                Err(e) => return self.log.error(e),
+            },
+            None => IpPlan::Dhcp { device: None },
+        };
+        let extra_dns = match dhcp::parse_nameservers(self.cmdline.all("nameserver")) {
+            Ok(dns) => dns,
+            Err(e) => {
+                self.log.error(e);
+                Vec::new()
+            }
+        };
+        let mut opts = DhcpOptions {
+            extra_dns,
+            log: log_dhcp,
+            ..DhcpOptions::default()
+        };
+        if self.root_mounted {
+            opts.resolv_roots.push(PathBuf::from(root::MOUNT_POINT));
+        }
+        match plan {
+            IpPlan::Off => self.log.info("network: off (ip=off)"),
+            IpPlan::Static(lease) => match dhcp::apply_static(&lease, &opts) {
+                Ok(()) => self.log.info(format_args!(
+                    "network: {}/{} (ip= static)",
+                    lease.address, lease.prefix
+                )),
+                Err(e) => self.log.error(format_args!("network: {e}")),
+            },
+            IpPlan::Dhcp { device } => {
+                let ifaces = match device {
+                    Some(dev) => vec![dev],
+                    None => match dhcp::ethernet_interfaces() {
+                        Ok(list) => list,
+                        Err(e) => return self.log.error(format_args!("network: {e}")),
+                    },
+                };
+                if ifaces.is_empty() {
+                    return self.log.info("network: no Ethernet interface, no DHCP");
+                }
+                let names = ifaces.join(" ");
+                match dhcp::run_boot_dhcp(Some(ifaces), opts) {
+                    Ok(events) => {
+                        self.network = Some(events);
+                        self.log.info(format_args!("dhcp on {names} in the background"));
+                    }
+                    Err(e) => self.log.error(format_args!("dhcp: {e}")),
+                }
+            }
+        }
+    }
+
+    /// With a root disk holding an image config: prepare the chroot, compose the command as
+    /// `docker run` would, wait for the network when the image serves it, start it.
+    pub fn start_entrypoint_when_ready(&mut self) {
+        if !self.root_mounted {
+            return;
+        }
+        let target = Path::new(root::MOUNT_POINT);
+        let mounted = mounts::read_mounts(&self.root).unwrap_or_default();
+        root::prepare_chroot(&mut *self.sys, &mut self.log, target, &mounted);
+        let hostname = nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| DEFAULT_HOSTNAME.to_string());
+        let plan = match container::plan_from_root(target, &self.cmdline, &hostname) {
+            Ok(plan) => plan,
+            Err(e) => return self.log.error(e),
+        };
+        for w in &plan.warnings {
+            self.log.warn(format_args!("entrypoint: {w}"));
+        }
+        let policy = OnExit::from_cmdline(&self.cmdline).unwrap_or_else(|(policy, warning)| {
+            self.log.warn(warning);
+            policy
+        });
+        let serves = container::ImageConfig::read(target)
+            .map(|c| !c.exposed_ports.is_empty())
+            .unwrap_or(false);
+        let address = match serves || self.cmdline.get("rroot.wait_net") == Some("1") {
+            true => self.wait_for_network(),
+            false => None,
+        };
+        self.write_container_etc(target, &hostname, address);
+        self.entrypoint = Some(Entrypoint::new(plan, policy, Instant::now()));
+        self.start_entrypoint();
+    }
+
+    /// The first lease, at most [`NETWORK_WAIT`] (or `rroot.net_timeout=` seconds): an
+    /// image that exposes ports is a server, and a server started before its address exists
+    /// may bind nothing useful. Past the limit the entrypoint starts anyway.
+    pub fn wait_for_network(&mut self) -> Option<std::net::Ipv4Addr> {
+        let limit = self
+            .cmdline
+            .get("rroot.net_timeout")
+            .and_then(|s| s.parse().ok())
+            .map_or(NETWORK_WAIT, Duration::from_secs);
+        let events = self.network.as_ref()?;
+        let started = Instant::now();
+        let deadline = started + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match events.recv_timeout(left) {
+                Ok(DhcpEvent::Bound(lease)) => {
+                    let ms = started.elapsed().as_millis();
+                    self.log.info(format_args!(
+                        "network: {} {}/{} after {ms} ms",
+                        lease.iface, lease.address, lease.prefix
+                    ));
+                    return Some(lease.address);
+                }
+                Ok(DhcpEvent::Failed { iface, error }) => {
+                    self.log.warn(format_args!("network: {iface}: {error}"));
+                }
+                Ok(DhcpEvent::Unbound(_)) => {}
+                Err(RecvTimeoutError::Timeout) => {
+                    self.log.warn(format_args!(
+                        "network: no lease after {} s, starting the entrypoint anyway",
+                        limit.as_secs()
+                    ));
+                    return None;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.network = None;
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// `/etc/hostname` and `/etc/hosts` inside the image, as Docker provides them
+    /// (resolv.conf is written by DHCP into every root it serves).
+    fn write_container_etc(
+        &mut self,
+        target: &Path,
+        hostname: &str,
+        address: Option<std::net::Ipv4Addr>,
+    ) {
+        let files = [
+            ("etc/hostname", format!("{hostname}\n")),
+            ("etc/hosts", dhcp::hosts_text(hostname, address)),
+        ];
+        for (path, text) in files {
+            if let Err(e) = dhcp::write_atomic(&target.join(path), &text) {
+                self.log.warn(format_args!("entrypoint: {e}"));
+            }
+        }
+    }
+
+    /// Start (or restart) the entrypoint.
+    pub fn start_entrypoint(&mut self) {
+        let Some(entrypoint) = self.entrypoint.as_mut() else {
+            return;
+        };
+        match entrypoint.start(Instant::now()) {
+            Ok(pid) => {
+                let argv = entrypoint.plan().argv.join(" ");
+                self.log
+                    .info(format_args!("started entrypoint {argv} (pid {pid})"));
+            }
+            Err((e, action)) => {
+                self.log
+                    .error(format_args!("{e} (exit status {})", e.exit_code()));
+                self.after_entrypoint(action);
+            }
+        }
+    }
+
+    /// What `rroot.on_exit=` says to do once the entrypoint ended.
+    fn after_entrypoint(&mut self, action: ExitAction) {
+        match action {
+            ExitAction::Stay => self
+                .log
+                .info("entrypoint ended; the machine stays up (rroot.on_exit=shell)"),
+            ExitAction::Shutdown(kind) => self.shutdown(kind),
+            ExitAction::Restart(delay) => self.log.info(format_args!(
+                "restarting the entrypoint in {} ms",
+                delay.as_millis()
+            )),
+        }
+    }
+
+    /// Log what DHCP did since the last look (renewals, lost leases).
+    fn network_events(&mut self) {
+        let Some(events) = &self.network else { return };
+        let mut lines = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            lines.push(match event {
+                DhcpEvent::Bound(l) => format!("dhcp: {} {}/{} bound", l.iface, l.address, l.prefix),
+                DhcpEvent::Unbound(l) => format!("dhcp: {} {} lost", l.iface, l.address),
+                DhcpEvent::Failed { iface, error } => format!("dhcp: {iface}: {error}"),
+            });
+        }
+        for line in lines {
+            self.log.info(line);
+        }
     }
 
     /// Unmap the pages of rbox's code and constants that boot touched: the kernel maps a
@@ -197,31 +520,43 @@ impl Init {
         }
     }
 
-    /// Reap every exited child; note the shell's exit so it is started again.
+    /// Reap every exited child; note the shell's and the entrypoint's exits.
     pub fn reap_children(&mut self) {
         let now = Instant::now();
-        let (shell, log) = (&mut self.shell, &mut self.log);
-        reap(|pid, status| {
-            if shell.pid() == Some(pid) {
-                let delay = shell.exited(now);
-                let how = describe(&status);
+        let mut exits = Vec::new();
+        reap(|pid, status| exits.push((pid, status)));
+        for (pid, status) in exits {
+            let how = describe(&status);
+            if self.shell.pid() == Some(pid) {
+                let delay = self.shell.exited(now);
                 if delay.is_zero() {
-                    log.info(format_args!("shell (pid {pid}) {how}"));
+                    self.log.info(format_args!("shell (pid {pid}) {how}"));
                 } else {
                     let ms = delay.as_millis();
-                    log.warn(format_args!(
+                    self.log.warn(format_args!(
                         "shell (pid {pid}) {how}, restarting in {ms} ms"
                     ));
                 }
+            } else if let Some(ep) = self.entrypoint.as_mut().filter(|e| e.pid() == Some(pid)) {
+                let action = ep.exited(now);
+                self.log.info(format_args!("entrypoint (pid {pid}) {how}"));
+                self.after_entrypoint(action);
             }
-        });
+        }
     }
 
-    /// The main loop: wait for a signal (or the shell's restart time), reap, restart, and
-    /// shut down on request.
+    /// The main loop: wait for a signal (or a restart time), reap, restart, and shut down on
+    /// request.
     pub fn supervise(mut self) -> ! {
         loop {
-            let timeout = self.shell.timeout(Instant::now());
+            let now = Instant::now();
+            let timeout = match (
+                self.shell.timeout(now),
+                self.entrypoint.as_ref().and_then(|e| e.timeout(now)),
+            ) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             if let Some(sig) = self.signals.wait(timeout) {
                 if let Some(kind) = ShutdownKind::from_signal(sig) {
                     self.log.info(format_args!("{} requested", sig.as_str()));
@@ -229,14 +564,51 @@ impl Init {
                 }
             }
             self.reap_children();
+            self.network_events();
             if self.shell.due(Instant::now()) {
                 self.start_shell();
+            }
+            if self.entrypoint.as_ref().is_some_and(|e| e.due(Instant::now())) {
+                self.start_entrypoint();
             }
         }
     }
 
+    /// Stop the entrypoint with its StopSignal and give it the grace period to end, before
+    /// everything else gets SIGTERM (`docker stop`).
+    fn stop_entrypoint(&mut self) {
+        let Some(entrypoint) = self.entrypoint.as_mut() else {
+            return;
+        };
+        let signal = entrypoint.plan().stop_signal;
+        let Some(pid) = entrypoint.stop(&mut *self.sys) else {
+            return;
+        };
+        let started = Instant::now();
+        let deadline = started + shutdown::GRACE;
+        let mut ended = false;
+        while !ended && Instant::now() < deadline {
+            self.signals
+                .wait(Some(deadline.saturating_duration_since(Instant::now())));
+            reap(|p, _| ended |= p == pid);
+        }
+        let ms = started.elapsed().as_millis();
+        match ended {
+            true => self.log.info(format_args!(
+                "entrypoint (pid {pid}) ended {ms} ms after {}",
+                signal.as_str()
+            )),
+            false => self.log.warn(format_args!(
+                "entrypoint (pid {pid}) still runs {ms} ms after {}",
+                signal.as_str()
+            )),
+        }
+    }
+
     pub fn shutdown(&mut self, kind: ShutdownKind) -> ! {
+        self.stop_entrypoint();
         let hangup: Vec<_> = self.shell.pid().into_iter().collect();
+        let disk = self.root_mounted.then(|| Path::new(root::MOUNT_POINT));
         shutdown::shutdown(
             &mut *self.sys,
             &mut self.log,
@@ -244,7 +616,17 @@ impl Init {
             &self.root,
             kind,
             &hangup,
+            disk,
         )
+    }
+}
+
+/// DHCP's progress lines, from its threads: straight to the console and the kernel log.
+fn log_dhcp(msg: &str) {
+    let line = format!("init: dhcp: {msg}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    if let Ok(mut kmsg) = std::fs::OpenOptions::new().write(true).open("/dev/kmsg") {
+        let _ = kmsg.write_all(format!("<6>{line}").as_bytes());
     }
 }
 

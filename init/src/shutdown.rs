@@ -88,10 +88,21 @@ pub fn shutdown(
     root: &Path,
     kind: ShutdownKind,
     hangup: &[Pid],
+    disk: Option<&Path>,
 ) -> ! {
     log.info(format_args!("{}: stopping processes", kind.name()));
     stop_all(sys, log, signals, hangup, GRACE);
     sys.sync();
+    // The root disk first, by its own plan: the generic one would remount a busy /dev bind
+    // inside it read-only, and with it init's own devtmpfs.
+    if let Some(disk) = disk {
+        match read_mounts(root) {
+            Ok(mounts) => {
+                crate::root::unmount_root(sys, log, &mounts, disk);
+            }
+            Err(e) => log.warn(e),
+        }
+    }
     match read_mounts(root) {
         Ok(mounts) => unmount_all(sys, log, &unmount_plan(&mounts)),
         Err(e) => log.warn(e),
