@@ -729,65 +729,117 @@ pub struct ColdplugReport {
 /// whose aliases match the devices' modaliases, rescanning sysfs after each round because
 /// loaded bus drivers add devices. `params` are `MODULE.PARAM=value` from the cmdline as
 /// (module, `param=value`). Never fails: everything is in the report.
+///
+/// Some buses find their devices asynchronously (SCSI and ATA scans): keep the [`Coldplug`]
+/// from [`Coldplug::start`] and call [`Coldplug::rescan`] (or [`Coldplug::load_modalias`]
+/// with a uevent's `MODALIAS=`) while waiting for the root device.
 pub fn coldplug(
     root: &Path,
     loader: &mut dyn ModuleLoader,
     extra: &[String],
     params: &[(String, String)],
 ) -> ColdplugReport {
-    let mut report = ColdplugReport::default();
-    let release = match read_release(root) {
-        Ok(r) => r,
-        Err(e) => {
-            report.error = Some(e.to_string());
-            return report;
+    Coldplug::start(root, loader, extra, params).report
+}
+
+/// Coldplug state kept between scans: what was seen and tried, and the report so far.
+pub struct Coldplug {
+    root: PathBuf,
+    modprobe: Option<Modprobe>,
+    seen: BTreeSet<String>,
+    attempted: BTreeSet<String>,
+    pub report: ColdplugReport,
+}
+
+impl Coldplug {
+    /// Open the index, load `extra`, then scan sysfs in rounds (see [`coldplug`]).
+    pub fn start(
+        root: &Path,
+        loader: &mut dyn ModuleLoader,
+        extra: &[String],
+        params: &[(String, String)],
+    ) -> Coldplug {
+        let mut c = Coldplug {
+            root: root.to_path_buf(),
+            modprobe: None,
+            seen: BTreeSet::new(),
+            attempted: BTreeSet::new(),
+            report: ColdplugReport::default(),
+        };
+        let opened = read_release(root).and_then(|release| {
+            c.report.release = release.clone();
+            Modprobe::open(root, &release, params)
+        });
+        match opened {
+            Ok(m) => c.modprobe = Some(m),
+            Err(e) => {
+                c.report.error = Some(e.to_string());
+                return c;
+            }
         }
-    };
-    report.release = release.clone();
-    let mut modprobe = match Modprobe::open(root, &release, params) {
-        Ok(m) => m,
-        Err(e) => {
-            report.error = Some(e.to_string());
-            return report;
+        for name in extra {
+            if c.attempted.insert(module_name(name)) {
+                c.load(loader, name);
+            }
         }
-    };
-    let mut attempted: BTreeSet<String> = BTreeSet::new();
-    let mut load = |modprobe: &mut Modprobe, name: &str, report: &mut ColdplugReport| match modprobe
-        .load_with_deps(loader, name, "")
-    {
-        Ok(done) => report.loaded.extend(done),
-        Err(ModulesError::NotFound(n)) => report.not_found.push(n),
-        Err(e) => report.failed.push((name.to_string(), e.to_string())),
-    };
-    for name in extra {
-        if attempted.insert(module_name(name)) {
-            load(&mut modprobe, name, &mut report);
-        }
+        c.rescan(loader);
+        c
     }
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    for _ in 0..MAX_COLDPLUG_ROUNDS {
-        let aliases = scan_modaliases(root);
-        let fresh: Vec<String> = aliases.difference(&seen).cloned().collect();
-        seen.extend(fresh.iter().cloned());
-        let mut wanted = BTreeSet::new();
-        for alias in &fresh {
-            wanted.extend(modprobe.index.lookup_alias(alias));
+
+    /// Scan sysfs for modaliases not seen before and load their modules, repeating while that
+    /// loads something (bounded). Returns the modules loaded by this call.
+    pub fn rescan(&mut self, loader: &mut dyn ModuleLoader) -> Vec<String> {
+        let first = self.report.loaded.len();
+        for _ in 0..MAX_COLDPLUG_ROUNDS {
+            let fresh: Vec<String> = scan_modaliases(&self.root)
+                .into_iter()
+                .filter(|a| !self.seen.contains(a))
+                .collect();
+            let before = self.report.loaded.len();
+            let mut tried_any = false;
+            for alias in fresh {
+                tried_any |= self.load_modalias(loader, &alias);
+            }
+            if !tried_any || self.report.loaded.len() == before {
+                break;
+            }
         }
-        let before = report.loaded.len();
-        let mut tried_any = false;
-        for module in wanted {
-            if modprobe.is_loaded(&module) || !attempted.insert(module.clone()) {
+        self.report.modaliases = self.seen.len();
+        self.report.loaded[first..].to_vec()
+    }
+
+    /// Load the modules for one modalias (a uevent's `MODALIAS=`), once. Whether a module was
+    /// tried.
+    pub fn load_modalias(&mut self, loader: &mut dyn ModuleLoader, modalias: &str) -> bool {
+        if !self.seen.insert(modalias.to_string()) {
+            return false;
+        }
+        self.report.modaliases = self.seen.len();
+        let Some(modprobe) = &self.modprobe else {
+            return false;
+        };
+        let mut tried = false;
+        for module in modprobe.index.lookup_alias(modalias) {
+            let skip = self.modprobe.as_ref().is_none_or(|m| m.is_loaded(&module));
+            if skip || !self.attempted.insert(module.clone()) {
                 continue;
             }
-            tried_any = true;
-            load(&mut modprobe, &module, &mut report);
+            tried = true;
+            self.load(loader, &module);
         }
-        if !tried_any || report.loaded.len() == before {
-            break;
+        tried
+    }
+
+    fn load(&mut self, loader: &mut dyn ModuleLoader, name: &str) {
+        let Some(modprobe) = self.modprobe.as_mut() else {
+            return;
+        };
+        match modprobe.load_with_deps(loader, name, "") {
+            Ok(done) => self.report.loaded.extend(done),
+            Err(ModulesError::NotFound(n)) => self.report.not_found.push(n),
+            Err(e) => self.report.failed.push((name.to_string(), e.to_string())),
         }
     }
-    report.modaliases = seen.len();
-    report
 }
 
 /// `MODULE.PARAM=value` cmdline words (as [`crate::cmdline::KernelCmdline::module_params`]
@@ -1142,6 +1194,32 @@ mod tests {
             })
         );
         assert_eq!(report.error, None);
+    }
+
+    #[test]
+    fn rescan_and_uevents_load_drivers_for_devices_found_later() {
+        let f = Fixture::new();
+        let mut loader = RecordingLoader::new();
+        let mut c = Coldplug::start(f.root(), &mut loader, &[], &[]);
+        assert_eq!(c.report.loaded, Vec::<String>::new());
+        // virtio_pci's probe added a disk after the first scan (asynchronously).
+        f.write(
+            "sys/devices/pci0000:00/0000:00:04.0/virtio0/modalias",
+            "virtio:d00000002v00001AF4\n",
+        );
+        assert_eq!(c.rescan(&mut loader), ["virtio_blk"]);
+        assert!(c.rescan(&mut loader).is_empty(), "nothing new");
+        assert!(c.load_modalias(&mut loader, "virtio:d00000001v00001AF4"));
+        assert!(
+            !c.load_modalias(&mut loader, "virtio:d00000001v00001AF4"),
+            "once"
+        );
+        assert!(!c.load_modalias(&mut loader, "acpi:PNP0501:"), "no driver");
+        assert_eq!(
+            c.report.loaded,
+            ["virtio_blk", "failover", "net_failover", "virtio_net"]
+        );
+        assert_eq!(c.report.modaliases, 3);
     }
 
     #[test]
