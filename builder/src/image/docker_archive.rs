@@ -45,23 +45,61 @@ fn io_err(path: &Path, e: &io::Error) -> anyhow::Error {
     anyhow!("{}: {}", path.display(), io_reason(e))
 }
 
-/// Member name → (offset of the data, size) in the uncompressed archive.
+/// Member name → (offset of the data, size) in the uncompressed archive. Symlinked and
+/// hard-linked members (Docker 25+ links the legacy `<id>/layer.tar` to `blobs/sha256/…`)
+/// resolve to their targets.
 fn index_members(path: &Path) -> Result<BTreeMap<String, (u64, u64)>> {
     let file = File::open(path).map_err(|e| io_err(path, &e))?;
     let mut archive = tar::Archive::new(file);
     let mut members = BTreeMap::new();
+    let mut links: Vec<(String, String)> = Vec::new();
     let entries = archive.entries_with_seek().map_err(|e| io_err(path, &e))?;
     for entry in entries {
         let entry = entry.map_err(|e| io_err(path, &e))?;
-        if entry.header().entry_type() != tar::EntryType::Regular {
-            continue;
+        let name = normalize(&String::from_utf8_lossy(&entry.path_bytes()));
+        match entry.header().entry_type() {
+            tar::EntryType::Regular => {
+                members.insert(name, (entry.raw_file_position(), entry.size()));
+            }
+            kind @ (tar::EntryType::Symlink | tar::EntryType::Link) => {
+                let target = entry.link_name_bytes().unwrap_or_default();
+                let target = String::from_utf8_lossy(&target).into_owned();
+                let resolved = match (kind, name.rsplit_once('/')) {
+                    // Symlink targets are relative to the link's directory.
+                    (tar::EntryType::Symlink, Some((dir, _))) if !target.starts_with('/') => {
+                        normalize(&format!("{dir}/{target}"))
+                    }
+                    _ => normalize(&target),
+                };
+                links.push((name, resolved));
+            }
+            _ => {}
         }
-        let name = String::from_utf8_lossy(&entry.path_bytes())
-            .trim_start_matches("./")
-            .to_string();
-        members.insert(name, (entry.raw_file_position(), entry.size()));
+    }
+    // Links to links: a few rounds settle any sane archive.
+    for _ in 0..4 {
+        for (name, target) in &links {
+            if let Some(&at) = members.get(target) {
+                members.entry(name.clone()).or_insert(at);
+            }
+        }
     }
     Ok(members)
+}
+
+/// `./a/../b/c` → `b/c`, the way member names are compared.
+fn normalize(name: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in name.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    parts.join("/")
 }
 
 fn read_member(path: &Path, (offset, size): (u64, u64)) -> Result<Vec<u8>> {
@@ -142,7 +180,7 @@ pub fn resolve(file: &Path, name: Option<&str>, display: String) -> Result<Resol
     let chosen = select(&manifest, name)?;
     let member = |m: &str| {
         members
-            .get(m.trim_start_matches("./"))
+            .get(&normalize(m))
             .copied()
             .ok_or_else(|| anyhow!("{}: missing member {m}", file.display()))
     };
@@ -237,6 +275,46 @@ mod tests {
             repo_tags: Some(tags.iter().map(|t| t.to_string()).collect()),
             layers: vec![],
         }
+    }
+
+    #[test]
+    fn member_names_normalise() {
+        let cases = [
+            ("./manifest.json", "manifest.json"),
+            ("abc/../blobs/sha256/x", "blobs/sha256/x"),
+            ("a//b/", "a/b"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(normalize(name), want);
+        }
+    }
+
+    #[test]
+    fn linked_members_resolve_to_their_targets() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_ustar();
+        h.set_size(5);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "blobs/sha256/abc", &b"layer"[..])
+            .unwrap();
+        let mut l = tar::Header::new_ustar();
+        l.set_entry_type(tar::EntryType::Symlink);
+        l.set_size(0);
+        b.append_link(&mut l, "1234/layer.tar", "../blobs/sha256/abc")
+            .unwrap();
+        let mut hl = tar::Header::new_ustar();
+        hl.set_entry_type(tar::EntryType::Link);
+        hl.set_size(0);
+        b.append_link(&mut hl, "other.tar", "blobs/sha256/abc")
+            .unwrap();
+        let path = dir.path().join("a.tar");
+        std::fs::write(&path, b.into_inner().unwrap()).unwrap();
+        let members = index_members(&path).unwrap();
+        let blob = members["blobs/sha256/abc"];
+        assert_eq!(members["1234/layer.tar"], blob);
+        assert_eq!(members["other.tar"], blob);
+        assert_eq!(read_member(&path, blob).unwrap(), b"layer");
     }
 
     #[test]
