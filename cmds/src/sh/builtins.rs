@@ -1191,6 +1191,27 @@ mod tests {
     }
 
     #[test]
+    fn printf_conversions_table() {
+        let cases = [
+            ("5", 'd', 42, "   42"),
+            ("-5", 'd', 42, "42   "),
+            ("05", 'd', -42, "-0042"),
+            ("+", 'd', 7, "+7"),
+            (".3", 'd', 7, "007"),
+            ("", 'x', 255, "ff"),
+            ("#", 'X', 255, "FF"),
+            ("", 'o', 8, "10"),
+        ];
+        for (spec, conv, n, want) in cases {
+            assert_eq!(number(spec, conv, n), want, "%{spec}{conv}");
+        }
+        assert_eq!(pad("-4", "ab".into()), "ab  ");
+        assert_eq!(pad("4.1", "ab".into()), "   a");
+        let e: Vec<char> = "101x".chars().collect();
+        assert_eq!(escape_at(&e, 0, false), ("A".to_string(), 3, false));
+    }
+
+    #[test]
     fn quote_table() {
         for (s, want) in [
             ("abc", "abc"),
