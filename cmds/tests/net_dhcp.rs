@@ -359,7 +359,7 @@ fn daemon_renews_then_recovers_from_nak() {
         }
     };
     // Bound, then renewed at T1.
-    let log = wait_for("received ACK", 2, 10);
+    let log = wait_for("received ACK", 2, 20);
     let renewed = log.contains("send Extend") && !log.starts_with("TIMEOUT");
     let mut new_addr = String::new();
     if renewed {

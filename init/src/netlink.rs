@@ -129,9 +129,14 @@ impl Link {
         self.flags & IFF_UP != 0
     }
 
-    /// Carrier present: the kernel sets IFF_LOWER_UP when the lower layer (cable, veth peer) is up.
+    /// Carrier present and the link ready to send. IFF_LOWER_UP follows the driver's carrier at
+    /// once, but the kernel attaches the queueing discipline later, in its linkwatch work, and
+    /// drops packets until then; linkwatch also moves the operational state from DOWN to UP
+    /// (under the same lock a dump takes), so both must agree. UNKNOWN is what drivers without
+    /// carrier reporting (and loopback) stay in.
     pub fn has_carrier(&self) -> bool {
         self.flags & IFF_LOWER_UP != 0
+            && matches!(self.operstate, OperState::Up | OperState::Unknown)
     }
 }
 
@@ -1014,6 +1019,33 @@ mod tests {
         assert_eq!((link.index, link.name.as_str()), (3, ""));
         assert!(split_messages(&[0xff; 20]).is_err());
         assert!(split_messages(&[]).expect("empty").is_empty());
+    }
+
+    #[test]
+    fn carrier_needs_lower_up_and_operstate() {
+        let cases = [
+            (IFF_UP | IFF_LOWER_UP, OperState::Up, true),
+            (IFF_UP | IFF_LOWER_UP, OperState::Unknown, true),
+            // Carrier on, linkwatch not run yet: the qdisc would still drop packets.
+            (IFF_UP | IFF_LOWER_UP, OperState::Down, false),
+            (IFF_UP, OperState::Up, false),
+            (IFF_UP | IFF_LOWER_UP, OperState::Dormant, false),
+        ];
+        for (flags, operstate, want) in cases {
+            let link = Link {
+                index: 2,
+                name: "eth0".into(),
+                flags,
+                mtu: 1500,
+                mac: None,
+                broadcast: None,
+                operstate,
+                kind: LinkKind::Ether,
+                qdisc: None,
+                txqlen: None,
+            };
+            assert_eq!(link.has_carrier(), want, "{flags:#x} {operstate:?}");
+        }
     }
 
     #[test]
