@@ -51,7 +51,7 @@ pub fn eval(text: &str, vars: &mut dyn ArithVars) -> R {
 
 impl Eval<'_> {
     fn ws(&mut self) {
-        while self.s.get(self.i).is_some_and(|c| c.is_whitespace()) {
+        while self.s.get(self.i).is_some_and(|c| c.is_ascii_whitespace()) {
             self.i += 1;
         }
     }

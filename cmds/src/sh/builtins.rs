@@ -5,7 +5,7 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
 use super::arith::parse_number;
-use super::exec::{err, Ex, Flow, Found, Shell, Var};
+use super::exec::{err, Ex, Flow, Found, Shell};
 use super::fdio;
 use super::parser::{assignment_split, is_name};
 
@@ -326,11 +326,7 @@ fn cd(sh: &mut Shell, args: &[String]) -> i32 {
 fn export(sh: &mut Shell, args: &[String]) -> i32 {
     let names: Vec<&String> = args.iter().filter(|a| *a != "-p").collect();
     if names.is_empty() {
-        let mut vs: Vec<(&String, &Var)> = sh.vars.iter().filter(|(_, v)| v.exported).collect();
-        vs.sort_by(|a, b| a.0.cmp(b.0));
-        for (k, v) in vs {
-            out(&format!("export {k}={}\n", quote(&v.value)));
-        }
+        print_vars(sh, "export ", true);
         return 0;
     }
     let mut st = 0;
@@ -350,13 +346,21 @@ fn export(sh: &mut Shell, args: &[String]) -> i32 {
     st
 }
 
+/// `NAME='value'` lines, sorted, to read back with `eval`.
+fn print_vars(sh: &Shell, prefix: &str, exported_only: bool) {
+    let mut lines: Vec<String> = sh
+        .vars
+        .iter()
+        .filter(|(_, v)| v.exported || !exported_only)
+        .map(|(k, v)| format!("{prefix}{k}={}\n", quote(&v.value)))
+        .collect();
+    lines.sort();
+    out(&lines.concat());
+}
+
 fn set(sh: &mut Shell, args: &[String]) -> Ex {
     if args.is_empty() {
-        let mut vs: Vec<(&String, &Var)> = sh.vars.iter().collect();
-        vs.sort_by(|a, b| a.0.cmp(b.0));
-        for (k, v) in vs {
-            out(&format!("{k}={}\n", quote(&v.value)));
-        }
+        print_vars(sh, "", false);
         return Ok(0);
     }
     let mut i = 0;

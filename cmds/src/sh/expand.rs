@@ -201,7 +201,7 @@ impl Shell {
             let user: String = s[1..end].iter().collect();
             if user
                 .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
             {
                 if let Some(home) = self.home_of(&user) {
                     f.lits(&home, true);

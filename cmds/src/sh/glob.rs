@@ -88,12 +88,12 @@ fn bracket(p: &[char], i: usize, c: char) -> Option<(bool, usize)> {
             if let Some(end) = rest.find(":]") {
                 let class = &rest[..end];
                 hit |= match class {
-                    "alpha" => c.is_alphabetic(),
+                    "alpha" => c.is_ascii_alphabetic(),
                     "digit" => c.is_ascii_digit(),
-                    "alnum" => c.is_alphanumeric(),
-                    "upper" => c.is_uppercase(),
-                    "lower" => c.is_lowercase(),
-                    "space" => c.is_whitespace(),
+                    "alnum" => c.is_ascii_alphanumeric(),
+                    "upper" => c.is_ascii_uppercase(),
+                    "lower" => c.is_ascii_lowercase(),
+                    "space" => c.is_ascii_whitespace(),
                     "punct" => c.is_ascii_punctuation(),
                     "xdigit" => c.is_ascii_hexdigit(),
                     _ => false,

@@ -310,7 +310,9 @@ impl<'a> Parser<'a> {
                     depth += 1;
                 }
                 Some('#')
-                    if open == '(' && self.pos > 0 && self.src[self.pos - 1].is_whitespace() =>
+                    if open == '('
+                        && self.pos > 0
+                        && self.src[self.pos - 1].is_ascii_whitespace() =>
                 {
                     while self.ch(self.pos).is_some_and(|c| c != '\n') {
                         self.pos += 1;
