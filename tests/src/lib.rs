@@ -161,19 +161,21 @@ pub fn find_kernel() -> Result<PathBuf, VmError> {
 /// The kernel's module tree (`lib/modules/VERSION`): `$KERNEL_MODULES`, else the one unpacked
 /// by `tests/setup.sh` next to the cached kernel.
 pub fn find_kernel_modules() -> Result<PathBuf, VmError> {
-    if let Some(dir) = std::env::var_os("KERNEL_MODULES") {
-        return existing(
-            PathBuf::from(dir),
-            "kernel modules",
-            "set by KERNEL_MODULES=".to_string(),
-        );
+    let (dir, hint) = match std::env::var_os("KERNEL_MODULES") {
+        Some(dir) => (Some(PathBuf::from(dir)), "set by KERNEL_MODULES="),
+        None => (
+            newest_entry(&kernel_cache().join("lib/modules"), ""),
+            "run tests/setup.sh, or set KERNEL_MODULES=",
+        ),
+    };
+    match dir {
+        Some(dir) if dir.is_dir() => Ok(dir),
+        dir => Err(VmError::Missing {
+            what: "kernel modules",
+            path: dir.unwrap_or_else(|| kernel_cache().join("lib/modules/VERSION")),
+            hint: hint.to_string(),
+        }),
     }
-    let modules = kernel_cache().join("lib/modules");
-    newest_entry(&modules, "").ok_or_else(|| VmError::Missing {
-        what: "kernel modules",
-        path: modules.join("VERSION"),
-        hint: "run tests/setup.sh, or set KERNEL_MODULES=".to_string(),
-    })
 }
 
 /// The initramfs to boot: `$INITRAMFS`, else `out/initramfs.cpio.gz` as `just initramfs` writes.
