@@ -537,6 +537,13 @@ fn interactive_on_a_terminal() {
     master.write_all(b"then echo con-tinued; fi\r").unwrap();
     expect(&mut master, "con-tinued");
     expect(&mut master, prompt);
+    // A syntax error costs only the line.
+    master.write_all(b"fi\r").unwrap();
+    expect(&mut master, "syntax error near 'fi'");
+    expect(&mut master, prompt);
+    master.write_all(b"echo still-$?\r").unwrap();
+    expect(&mut master, "still-2");
+    expect(&mut master, prompt);
     master.write_all(b"(exit 3)\r").unwrap();
     expect(&mut master, prompt);
     master.write_all(b"\x04").unwrap();
