@@ -289,7 +289,7 @@ fn lease_from(msg: &Message, server: Option<Ipv4Addr>, iface: &str) -> Result<Le
             DhcpOption::DomainSearch(names) => {
                 lease.search = names
                     .iter()
-                    .filter_map(|n| clean_name(&n.to_utf8()))
+                    .filter_map(|n| clean_name(&n.to_ascii()))
                     .collect()
             }
             DhcpOption::Hostname(h) => lease.hostname = clean_name(h),
