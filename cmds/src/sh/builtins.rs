@@ -94,7 +94,9 @@ pub fn run(sh: &mut Shell, argv: &[String]) -> Ex {
                 }
             }
         }
-        "export" | "readonly" => Ok(export(sh, args)),
+        "export" => Ok(export(sh, args, true)),
+        // Values are set but not protected: nothing here relies on read-only variables.
+        "readonly" => Ok(export(sh, args, false)),
         "local" => {
             for a in args {
                 let (name, value) = match assignment_split(a) {
@@ -323,10 +325,12 @@ fn cd(sh: &mut Shell, args: &[String]) -> i32 {
     0
 }
 
-fn export(sh: &mut Shell, args: &[String]) -> i32 {
+fn export(sh: &mut Shell, args: &[String], export: bool) -> i32 {
     let names: Vec<&String> = args.iter().filter(|a| *a != "-p").collect();
     if names.is_empty() {
-        print_vars(sh, "export ", true);
+        if export {
+            print_vars(sh, "export ", true);
+        }
         return 0;
     }
     let mut st = 0;
@@ -336,12 +340,19 @@ fn export(sh: &mut Shell, args: &[String]) -> i32 {
             None => (a.as_str(), None),
         };
         if !is_name(name) {
-            err(&format!("export: {name}: bad variable name"));
+            err(&format!(
+                "{}: {name}: bad variable name",
+                if export { "export" } else { "readonly" }
+            ));
             st = 1;
             continue;
         }
         let value = value.or_else(|| sh.get(name)).unwrap_or_default();
-        sh.set_exported(name, value);
+        if export {
+            sh.set_exported(name, value);
+        } else {
+            sh.set(name, value);
+        }
     }
     st
 }

@@ -4,6 +4,20 @@
 //!
 //! Commands, applets included, run as child processes: an applet not found on `PATH` is started
 //! as `/proc/self/exe` with argv[0] set to its name, so uutils code never runs in the shell.
+//!
+//! Supported: quoting, parameters (`${x:-w}` `:=` `:+` `:?` `#` `##` `%` `%%` `${#x}`), `~`,
+//! `$(…)`, `` `…` ``, `$((…))`, field splitting, globbing, pipelines, `&&`/`||`, `&` and `wait`,
+//! redirections (`< > >> <> >| n>&m n>&-` and here-documents), `if/while/until/for/case`,
+//! functions, `!`, subshells and groups. Builtins: `: . [ break cd command continue echo eval
+//! exec exit export false getopts local printf pwd read readonly return set shift source test
+//! trap true type umask unset wait`.
+//! Not supported: job control (`fg`, `bg`, `jobs`), aliases, `trap` on signals other than EXIT
+//! (only ignore/default), `readonly` enforcement, `$LINENO`, `set -o` beyond errexit, xtrace,
+//! nounset and noglob.
+//!
+//! Interactive (a terminal on stdin and stderr): prompt `# ` or `$ ` (PS1 with `\u \h \w \W \$`),
+//! SIGINT/SIGQUIT ignored by the shell and restored for children, Ctrl-C at the prompt drops the
+//! line and a command killed by SIGINT ends the whole command line.
 
 mod arith;
 mod builtins;
