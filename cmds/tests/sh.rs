@@ -222,6 +222,15 @@ const AGREE: &[&str] = &[
     "set -- -a -- -b; while getopts ab opt; do echo \"$opt\"; done; echo $OPTIND",
     "set -- -z; getopts ab opt 2>/dev/null; echo \"$opt $?\"",
     "getopts a opt -a; echo $opt $OPTIND",
+    // signal traps
+    "trap 'echo caught' TERM; kill -TERM $$; echo after",
+    "trap 'echo int; exit 3' INT; kill -INT $$; echo notreached",
+    "trap '' TERM; kill -TERM $$; echo survived",
+    "trap 'echo usr1' USR1; (kill -USR1 $$); echo x",
+    "trap 'echo t' TERM; trap - TERM; trap 'echo e' EXIT; trap",
+    "trap 'echo in-sub' TERM; (kill -TERM $$; sleep 0.1; echo sub-done); echo parent",
+    "trap 'echo hup' 1; kill -1 $$; echo ok",
+    "f() { echo cleanup; }; trap f EXIT INT TERM; echo body",
     // comments and line continuation
     "echo a # comment\n# full line\necho b",
     "echo a#b 'c#d'",

@@ -649,16 +649,25 @@ fn umask(args: &[String]) -> i32 {
     }
 }
 
-/// `trap ACTION EXIT|0` runs ACTION when the shell exits; `trap '' SIG` ignores a signal,
-/// `trap - SIG` restores it. Handlers for other signals are not supported.
+/// `trap ACTION SIG...`: run ACTION on EXIT (or 0) or when a signal arrives (between
+/// commands); `''` ignores the signal, `-` restores it. `trap` alone lists the traps.
 fn trap(sh: &mut Shell, args: &[String]) -> i32 {
     use nix::sys::signal::{signal, SigHandler, Signal};
     let Some((action, sigs)) = args.split_first() else {
         if let Some(t) = &sh.exit_trap {
             out(&format!("trap -- {} EXIT\n", quote(t)));
         }
+        for (sig, t) in &sh.traps {
+            let name = Signal::try_from(*sig).map_or("?", |s| s.as_str());
+            out(&format!(
+                "trap -- {} {}\n",
+                quote(t),
+                name.trim_start_matches("SIG")
+            ));
+        }
         return 0;
     };
+    let mut st = 0;
     for s in sigs {
         let up = s.to_ascii_uppercase();
         let name = up.strip_prefix("SIG").unwrap_or(&up);
@@ -670,26 +679,28 @@ fn trap(sh: &mut Shell, args: &[String]) -> i32 {
             Ok(n) => Signal::try_from(n).ok(),
             Err(_) => format!("SIG{name}").parse::<Signal>().ok(),
         };
+        let Some(sig) = sig.filter(|s| !matches!(s, Signal::SIGKILL | Signal::SIGSTOP)) else {
+            err(&format!("trap: {s}: bad signal"));
+            st = 1;
+            continue;
+        };
+        sh.traps.retain(|t| t.0 != sig as i32);
+        // An interactive shell keeps ignoring SIGINT/SIGQUIT when their trap is reset.
+        let keep_ignored = sh.owns_sigint && matches!(sig, Signal::SIGINT | Signal::SIGQUIT);
         let handler = match action.as_str() {
             "" => SigHandler::SigIgn,
+            "-" if keep_ignored => SigHandler::SigIgn,
             "-" => SigHandler::SigDfl,
             _ => {
-                err(&format!("trap: {s}: only EXIT can run commands"));
-                return 1;
+                super::exec::catch_signal(sig);
+                sh.traps.push((sig as i32, action.clone()));
+                continue;
             }
         };
-        match sig {
-            Some(sig) => {
-                // SAFETY: SIG_IGN and SIG_DFL install no handler code.
-                let _ = unsafe { signal(sig, handler) };
-            }
-            None => {
-                err(&format!("trap: {s}: bad signal"));
-                return 1;
-            }
-        }
+        // SAFETY: SIG_IGN and SIG_DFL install no handler code.
+        let _ = unsafe { signal(sig, handler) };
     }
-    0
+    st
 }
 
 /// `getopts SPEC NAME [ARG...]` (XCU getopts): the next option from ARGs or `$@`.

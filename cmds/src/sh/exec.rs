@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
@@ -64,6 +65,8 @@ pub struct Shell {
     /// An interactive shell saw its foreground command die of SIGINT: abandon the command line,
     /// as if the shell itself had been interrupted.
     pub interrupted: bool,
+    /// Signal traps with commands: (signal number, action).
+    pub traps: Vec<(i32, String)>,
     /// `getopts` position inside a group of options (`-abc`), and the OPTIND it belongs to.
     pub optpos: (usize, usize),
 }
@@ -123,6 +126,7 @@ impl Shell {
             exit_trap: None,
             interrupted: false,
             optpos: (0, 1),
+            traps: Vec::new(),
         };
         if let Ok(cwd) = std::env::current_dir() {
             let cwd = cwd.to_string_lossy().into_owned();
@@ -175,6 +179,9 @@ impl Shell {
     pub fn exec(&mut self, cmd: &Cmd) -> Ex {
         let st = self.exec_inner(cmd)?;
         self.status = st;
+        if PENDING.load(Ordering::Relaxed) != 0 {
+            self.run_traps()?;
+        }
         if self.interrupted {
             return Err(Flow::Abort(st));
         }
@@ -437,6 +444,14 @@ impl Shell {
                 self.interactive = false;
                 self.jobs.clear();
                 self.exit_trap = None;
+                // XCU §2.11: a subshell's traps with commands are reset to the default.
+                for (sig, _) in std::mem::take(&mut self.traps) {
+                    if let Ok(s) = Signal::try_from(sig) {
+                        // SAFETY: SIG_DFL installs no handler code.
+                        let _ = unsafe { signal::signal(s, SigHandler::SigDfl) };
+                    }
+                }
+                PENDING.store(0, Ordering::Relaxed);
                 reset_signals(self.owns_sigint);
                 self.owns_sigint = false;
                 if bg {
@@ -455,6 +470,19 @@ impl Shell {
                 None
             }
         }
+    }
+
+    /// Run the actions of trapped signals that arrived since the last command.
+    pub fn run_traps(&mut self) -> Result<(), Flow> {
+        let pending = PENDING.swap(0, Ordering::Relaxed);
+        for (sig, action) in self.traps.clone() {
+            if pending & (1u64 << sig) != 0 {
+                let st = self.status;
+                self.eval_text(&action)?;
+                self.status = st;
+            }
+        }
+        Ok(())
     }
 
     pub fn run_exit_trap(&mut self, st: i32) -> i32 {
@@ -900,6 +928,26 @@ pub fn reset_signals(owns_sigint: bool) {
         }
     }
     let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+}
+
+/// Trapped signals that arrived and whose actions haven't run yet, one bit per signal number.
+static PENDING: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn note_signal(sig: libc::c_int) {
+    if (1..64).contains(&sig) {
+        PENDING.fetch_or(1u64 << sig, Ordering::Relaxed);
+    }
+}
+
+/// Have `sig` noted for `run_traps` (`trap ACTION SIG`).
+pub fn catch_signal(sig: Signal) {
+    let act = signal::SigAction::new(
+        SigHandler::Handler(note_signal),
+        signal::SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only does an atomic fetch_or, which is async-signal-safe.
+    let _ = unsafe { signal::sigaction(sig, &act) };
 }
 
 /// Interactive shells survive Ctrl-C and Ctrl-\ (they go to the foreground command).

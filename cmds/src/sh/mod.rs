@@ -11,9 +11,8 @@
 //! functions, `!`, subshells and groups. Builtins: `: . [ break cd command continue echo eval
 //! exec exit export false getopts local printf pwd read readonly return set shift source test
 //! trap true type umask unset wait`.
-//! Not supported: job control (`fg`, `bg`, `jobs`), aliases, `trap` on signals other than EXIT
-//! (only ignore/default), `readonly` enforcement, `$LINENO`, `set -o` beyond errexit, xtrace,
-//! nounset and noglob.
+//! Traps run between commands. Not supported: job control (`fg`, `bg`, `jobs`), aliases,
+//! `readonly` enforcement, `$LINENO`, `set -o` beyond errexit, xtrace, nounset and noglob.
 //!
 //! Interactive (a terminal on stdin and stderr): prompt `# ` or `$ ` (PS1 with `\u \h \w \W \$`),
 //! SIGINT/SIGQUIT ignored by the shell and restored for children, Ctrl-C at the prompt drops the
