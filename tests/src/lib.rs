@@ -1080,171 +1080,166 @@ mod tests {
     }
 }
 
-/// The rbox binary that tests bundle into their own initramfs images: `$RBOX`, else the musl
-/// release build that `just initramfs` makes.
-pub fn find_rbox() -> Result<PathBuf, VmError> {
-    if let Some(path) = std::env::var_os("RBOX") {
-        return existing(PathBuf::from(path), "rbox", "set by RBOX=".to_string());
-    }
-    existing(
-        workspace_root().join("target/x86_64-unknown-linux-musl/release/rbox"),
-        "rbox",
-        "run `just initramfs` (builds it), or set RBOX=".to_string(),
-    )
-}
+// Helpers added after the unit tests above, kept in modules (clippy's items_after_test_module
+// accepts modules there).
+pub use host::{find_rbox, host_command, module_initramfs, scratch_dir};
 
-/// A fresh directory `target/vm-tests/NAME` for one test's files (disks, images); whatever an
-/// earlier run left there is removed first.
-pub fn scratch_dir(name: &str) -> Result<PathBuf, VmError> {
-    let dir = workspace_root().join("target/vm-tests").join(name);
-    match std::fs::remove_dir_all(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(source) => {
-            return Err(VmError::Io {
-                what: dir.display().to_string(),
-                source,
-            })
+/// What tests prepare on the host before booting: their own initramfs, disks, scratch space.
+pub mod host {
+    use super::*;
+
+    /// The rbox binary that tests bundle into their own initramfs images: `$RBOX`, else the musl
+    /// release build that `just initramfs` makes.
+    pub fn find_rbox() -> Result<PathBuf, VmError> {
+        if let Some(path) = std::env::var_os("RBOX") {
+            return existing(PathBuf::from(path), "rbox", "set by RBOX=".to_string());
         }
+        existing(
+            workspace_root().join("target/x86_64-unknown-linux-musl/release/rbox"),
+            "rbox",
+            "run `just initramfs` (builds it), or set RBOX=".to_string(),
+        )
     }
-    std::fs::create_dir_all(&dir).map_err(|source| VmError::Io {
-        what: dir.display().to_string(),
-        source,
-    })?;
-    Ok(dir)
-}
 
-/// Runs a host program to completion; its stdout if it exits 0, an error with its stderr
-/// otherwise. `hint` says where to get the program when it is not installed.
-pub fn host_command(cmd: &mut Command, hint: &str) -> Result<String, VmError> {
-    let program = cmd.get_program().to_string_lossy().into_owned();
-    let words: Vec<String> = std::iter::once(program.clone())
-        .chain(cmd.get_args().map(|a| a.to_string_lossy().into_owned()))
-        .collect();
-    let output = cmd.stdin(Stdio::null()).output().map_err(|source| {
-        if source.kind() == io::ErrorKind::NotFound {
-            VmError::Check(format!("{program}: not found ({hint})"))
-        } else {
-            VmError::Spawn {
-                program: program.clone(),
-                source,
+    /// A fresh directory `target/vm-tests/NAME` for one test's files (disks, images); whatever an
+    /// earlier run left there is removed first.
+    pub fn scratch_dir(name: &str) -> Result<PathBuf, VmError> {
+        let dir = workspace_root().join("target/vm-tests").join(name);
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(VmError::Io {
+                    what: dir.display().to_string(),
+                    source,
+                })
             }
         }
-    })?;
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    if output.status.success() {
-        return Ok(stdout);
+        std::fs::create_dir_all(&dir).map_err(|source| VmError::Io {
+            what: dir.display().to_string(),
+            source,
+        })?;
+        Ok(dir)
     }
-    let mut text = stdout;
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    Err(VmError::CommandFailed {
-        command: words.join(" "),
-        status: output.status.code().unwrap_or(-1),
-        output: text,
-    })
-}
 
-/// An initramfs with the stock kernel's modules for VMs (virtio_blk, virtio_net, ext4, …)
-/// bundled by `rroot initramfs --kernel-modules`, from [`find_rroot`], [`find_rbox`] and
-/// [`find_kernel_modules`]. Built once per test process into
-/// `target/vm-tests/initramfs-modules.cpio.gz` (written aside and renamed, so test binaries
-/// running at the same time never see half a file).
-pub fn module_initramfs() -> Result<PathBuf, VmError> {
-    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| build_module_initramfs().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(VmError::Check)
-}
-
-fn build_module_initramfs() -> Result<PathBuf, VmError> {
-    let rroot = find_rroot()?;
-    let rbox = find_rbox()?;
-    let modules = find_kernel_modules_dir()?;
-    let dir = workspace_root().join("target/vm-tests");
-    std::fs::create_dir_all(&dir).map_err(|source| VmError::Io {
-        what: dir.display().to_string(),
-        source,
-    })?;
-    let path = dir.join("initramfs-modules.cpio.gz");
-    let partial = dir.join(format!(
-        "initramfs-modules.{}.partial.gz",
-        std::process::id()
-    ));
-    host_command(
-        Command::new(&rroot)
-            .arg("initramfs")
-            .arg("--rbox")
-            .arg(&rbox)
-            .arg("--kernel-modules")
-            .arg(&modules)
-            .arg("-o")
-            .arg(&partial),
-        "build it with `just initramfs`",
-    )?;
-    std::fs::rename(&partial, &path).map_err(|source| VmError::Io {
-        what: path.display().to_string(),
-        source,
-    })?;
-    Ok(path)
-}
-
-/// [`find_kernel_modules`] for a directory (it checks for a file).
-fn find_kernel_modules_dir() -> Result<PathBuf, VmError> {
-    if let Some(dir) = std::env::var_os("KERNEL_MODULES") {
-        let dir = PathBuf::from(dir);
-        return if dir.is_dir() {
-            Ok(dir)
-        } else {
-            Err(VmError::Missing {
-                what: "kernel modules",
-                path: dir,
-                hint: "set by KERNEL_MODULES=".to_string(),
-            })
-        };
-    }
-    let modules = kernel_cache().join("lib/modules");
-    newest_entry(&modules, "")
-        .filter(|dir| dir.is_dir())
-        .ok_or_else(|| VmError::Missing {
-            what: "kernel modules",
-            path: modules.join("VERSION"),
-            hint: "run tests/setup.sh, or set KERNEL_MODULES=".to_string(),
+    /// Runs a host program to completion; its stdout if it exits 0, an error with its stderr
+    /// otherwise. `hint` says where to get the program when it is not installed.
+    pub fn host_command(cmd: &mut Command, hint: &str) -> Result<String, VmError> {
+        let program = cmd.get_program().to_string_lossy().into_owned();
+        let words: Vec<String> = std::iter::once(program.clone())
+            .chain(cmd.get_args().map(|a| a.to_string_lossy().into_owned()))
+            .collect();
+        let output = cmd.stdin(Stdio::null()).output().map_err(|source| {
+            if source.kind() == io::ErrorKind::NotFound {
+                VmError::Check(format!("{program}: not found ({hint})"))
+            } else {
+                VmError::Spawn {
+                    program: program.clone(),
+                    source,
+                }
+            }
+        })?;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        if output.status.success() {
+            return Ok(stdout);
+        }
+        let mut text = stdout;
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+        Err(VmError::CommandFailed {
+            command: words.join(" "),
+            status: output.status.code().unwrap_or(-1),
+            output: text,
         })
+    }
+
+    /// An initramfs with the stock kernel's modules for VMs (virtio_blk, virtio_net, ext4, …)
+    /// bundled by `rroot initramfs --kernel-modules`, from [`find_rroot`], [`find_rbox`] and
+    /// [`find_kernel_modules`]. Built once per test process into
+    /// `target/vm-tests/initramfs-modules.cpio.gz` (written aside and renamed, so test binaries
+    /// running at the same time never see half a file).
+    pub fn module_initramfs() -> Result<PathBuf, VmError> {
+        static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+        BUILT
+            .get_or_init(|| build_module_initramfs().map_err(|e| e.to_string()))
+            .clone()
+            .map_err(VmError::Check)
+    }
+
+    fn build_module_initramfs() -> Result<PathBuf, VmError> {
+        let rroot = find_rroot()?;
+        let rbox = find_rbox()?;
+        let modules = find_kernel_modules()?;
+        let dir = workspace_root().join("target/vm-tests");
+        std::fs::create_dir_all(&dir).map_err(|source| VmError::Io {
+            what: dir.display().to_string(),
+            source,
+        })?;
+        let path = dir.join("initramfs-modules.cpio.gz");
+        let partial = dir.join(format!(
+            "initramfs-modules.{}.partial.gz",
+            std::process::id()
+        ));
+        host_command(
+            Command::new(&rroot)
+                .arg("initramfs")
+                .arg("--rbox")
+                .arg(&rbox)
+                .arg("--kernel-modules")
+                .arg(&modules)
+                .arg("-o")
+                .arg(&partial),
+            "build it with `just initramfs`",
+        )
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&partial);
+        })?;
+        std::fs::rename(&partial, &path).map_err(|source| VmError::Io {
+            what: path.display().to_string(),
+            source,
+        })?;
+        Ok(path)
+    }
 }
 
-/// Waits until the console shows `text` anywhere since boot, whether before or after what
-/// [`Vm::expect`] consumed: for init's log lines, which interleave with the shell's prompt in
-/// no fixed order. Leaves the console cursor alone.
-pub fn wait_for_log(vm: &mut Vm, text: &str, timeout: Duration) -> Result<(), VmError> {
-    let deadline = Instant::now() + timeout;
-    let waiting_for = format!("{text:?} in the console log");
-    let shared = Arc::clone(&vm.shared);
-    let mut console = shared.lock();
-    loop {
-        if find(&console.text, text.as_bytes()).is_some() {
-            return Ok(());
+/// Waiting on init's log lines.
+mod console_log {
+    use super::*;
+
+    impl Vm {
+        /// Waits until the console shows `text` anywhere since boot, whether before or after
+        /// what [`Vm::expect`] consumed: for init's log lines, which interleave with the
+        /// shell's prompt in no fixed order. Leaves the console cursor alone.
+        pub fn wait_for_log(&mut self, text: &str, timeout: Duration) -> Result<(), VmError> {
+            let deadline = Instant::now() + timeout;
+            let waiting_for = format!("{text:?} in the console log");
+            let shared = Arc::clone(&self.shared);
+            let mut console = shared.lock();
+            loop {
+                if find(&console.text, text.as_bytes()).is_some() {
+                    return Ok(());
+                }
+                if console.closed {
+                    drop(console);
+                    let status = self.reap_after_close();
+                    return Err(self.fail(VmError::Exited {
+                        waiting_for,
+                        status,
+                    }));
+                }
+                let now = Instant::now();
+                if now >= deadline {
+                    drop(console);
+                    return Err(self.fail(VmError::Timeout {
+                        waiting_for,
+                        after: timeout,
+                    }));
+                }
+                console = shared
+                    .changed
+                    .wait_timeout(console, deadline - now)
+                    .map(|(guard, _)| guard)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner().0);
+            }
         }
-        if console.closed {
-            drop(console);
-            let status = vm.reap_after_close();
-            return Err(vm.fail(VmError::Exited {
-                waiting_for,
-                status,
-            }));
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            drop(console);
-            return Err(vm.fail(VmError::Timeout {
-                waiting_for,
-                after: timeout,
-            }));
-        }
-        console = shared
-            .changed
-            .wait_timeout(console, deadline - now)
-            .map(|(guard, _)| guard)
-            .unwrap_or_else(|poisoned| poisoned.into_inner().0);
     }
 }

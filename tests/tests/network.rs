@@ -7,9 +7,7 @@
 //! `rroot initramfs --kernel-modules`. Nothing is skipped: without a kernel, its modules, rbox or
 //! QEMU the test fails and says which setup step provides it.
 
-use rroot_vmtests::{
-    lines, module_initramfs, wait_for_log, Qemu, VmError, COMMAND_TIMEOUT, SHUTDOWN_TIMEOUT,
-};
+use rroot_vmtests::{lines, module_initramfs, Qemu, VmError, COMMAND_TIMEOUT, SHUTDOWN_TIMEOUT};
 
 /// Whether `ip addr` output lists `address` (as `inet ADDR/PFX`).
 fn has_inet(ip_addr: &str, address: &str) -> bool {
@@ -28,7 +26,7 @@ fn dhclient_on_the_console_takes_qemus_lease() -> Result<(), VmError> {
         .user_net(&[])
         .boot()?;
     vm.wait_for_shell()?;
-    wait_for_log(&mut vm, "init: network: off (ip=off)", COMMAND_TIMEOUT)?;
+    vm.wait_for_log("init: network: off (ip=off)", COMMAND_TIMEOUT)?;
     let before = vm.run("ip addr")?;
     vm.check(!has_inet(&before, "10.0.2.15/24"), || {
         format!("10.0.2.15 is configured before dhclient ran:\n{before}")
