@@ -142,6 +142,11 @@ const AGREE: &[&str] = &[
     "read a b c <<EOF\n1 2 3 4 5\nEOF\necho \"$a|$b|$c\"",
     "read -r x <<'EOF'\na\\b\nEOF\nprintf '%s\\n' \"$x\"",
     "echo start; > empty; wc -c < empty",
+    // descriptors opened right onto a closed target number
+    "exec 0<&-; echo a | cat; cat < /etc/hostname | wc -l",
+    "exec 0<&-; x=$(echo sub); echo $x",
+    "exec 0<&-; cat <<EOF\nhd\nEOF",
+    "exec 3>&-; sh -c \"echo x >&3\" 3>f3; cat f3",
     // control flow
     "if true; then echo t; fi; if false; then echo t; else echo f; fi",
     "if false; then echo 1; elif false; then echo 2; elif true; then echo 3; else echo 4; fi",

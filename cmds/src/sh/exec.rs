@@ -368,13 +368,11 @@ impl Shell {
             };
             let pid = self.fork_child(false, |sh| {
                 if let Some(r) = prev {
-                    fdio::dup2(r, 0);
-                    fdio::close(r);
+                    fdio::move_to(r, 0);
                 }
                 if let Some((r, w)) = pipe {
                     fdio::close(r);
-                    fdio::dup2(w, 1);
-                    fdio::close(w);
+                    fdio::move_to(w, 1);
                 }
                 sh.child_run(c)
             });
@@ -401,10 +399,7 @@ impl Shell {
         let pid = self.fork_child(true, |sh| {
             // XCU §2.9.3: without job control, asynchronous lists read /dev/null.
             if let Ok(fd) = fdio::open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
-                if fd != 0 {
-                    fdio::dup2(fd, 0);
-                    fdio::close(fd);
-                }
+                fdio::move_to(fd, 0);
             }
             sh.child_run(cmd)
         });
@@ -795,7 +790,7 @@ impl Shell {
         save: bool,
         saved: &mut Vec<(i32, Option<i32>)>,
     ) -> Result<(), Flow> {
-        let newfd = match &r.kind {
+        let source = match &r.kind {
             RedirKind::HereDoc(body, expand) => {
                 let text = if *expand {
                     self.expand_heredoc(&body.borrow())?
@@ -803,17 +798,17 @@ impl Shell {
                     body.borrow().clone()
                 };
                 match self.heredoc_fd(text) {
-                    Some(fd) => Some(fd),
+                    Some(fd) => Source::Opened(fd),
                     None => return Err(Flow::Fail(1)),
                 }
             }
             RedirKind::Dup => {
                 let t = self.expand_single(&r.target)?;
                 if t == "-" {
-                    None
+                    Source::Close
                 } else {
                     match t.parse::<i32>() {
-                        Ok(n) if fdio::is_open(n) => Some(-1 - n),
+                        Ok(n) if fdio::is_open(n) => Source::Dup(n),
                         _ => {
                             err(&format!("{t}: Bad file descriptor"));
                             return Err(Flow::Fail(1));
@@ -830,7 +825,7 @@ impl Shell {
                     _ => OFlag::O_RDWR | OFlag::O_CREAT,
                 };
                 match fdio::open(&t, flags, Mode::from_bits_truncate(0o666)) {
-                    Ok(fd) => Some(fd),
+                    Ok(fd) => Source::Opened(fd),
                     Err(e) => {
                         err(&format!("{t}: {}", e.desc()));
                         return Err(Flow::Fail(1));
@@ -841,19 +836,11 @@ impl Shell {
         if save {
             saved.push((r.fd, fdio::save(r.fd)));
         }
-        match newfd {
-            None => fdio::close(r.fd),
-            // A duplicate of an existing descriptor, encoded as -1-n.
-            Some(n) if n < 0 => {
-                if -1 - n != r.fd {
-                    fdio::dup2(-1 - n, r.fd);
-                }
-            }
-            Some(fd) if fd != r.fd => {
-                fdio::dup2(fd, r.fd);
-                fdio::close(fd);
-            }
-            Some(_) => {}
+        match source {
+            Source::Close => fdio::close(r.fd),
+            Source::Dup(n) if n == r.fd => {}
+            Source::Dup(n) => fdio::dup2(n, r.fd),
+            Source::Opened(fd) => fdio::move_to(fd, r.fd),
         }
         Ok(())
     }
@@ -898,6 +885,14 @@ impl Shell {
             }
         }
     }
+}
+
+/// What a redirection puts on its descriptor.
+enum Source {
+    Close,
+    Dup(i32),
+    /// A descriptor the shell just opened (close-on-exec until it is in place).
+    Opened(i32),
 }
 
 pub fn restore(saved: Vec<(i32, Option<i32>)>) {

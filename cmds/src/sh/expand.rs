@@ -579,8 +579,7 @@ impl Shell {
         };
         let pid = self.fork_child(false, |sh| {
             fdio::close(r);
-            fdio::dup2(w, 1);
-            fdio::close(w);
+            fdio::move_to(w, 1);
             let r: Ex = match super::parser::parse_all(cmd) {
                 Ok(cmds) if cmds.len() == 1 => Ok(sh.child_run(&cmds[0])),
                 Ok(cmds) => {

@@ -23,6 +23,20 @@ pub fn close(fd: i32) {
     }
 }
 
+/// Put the descriptor `from` (close-on-exec, as the shell opens them) at number `to` for
+/// children to inherit. It may already be there when `to` was the lowest free number.
+pub fn move_to(from: i32, to: i32) {
+    if from == to {
+        // SAFETY: F_SETFD only changes the descriptor's flags.
+        unsafe {
+            libc::fcntl(from, libc::F_SETFD, 0);
+        }
+    } else {
+        dup2(from, to);
+        close(from);
+    }
+}
+
 pub fn is_open(fd: i32) -> bool {
     // SAFETY: F_GETFD only queries the descriptor table.
     unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
