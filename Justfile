@@ -12,7 +12,7 @@ rbox := "target/" + musl + "/release/rbox"
 default:
     @just --list
 
-# Install what the next steps need (musl target, QEMU, Debian's kernel in .cache/kernel); idempotent.
+# Install what the next steps need (musl target, QEMU, Debian's kernel, dnsmasq, e2fsprogs, the nginx fixture); idempotent.
 setup *STEPS:
     tests/setup.sh {{ STEPS }}
 
@@ -31,14 +31,16 @@ disk IMAGE *ARGS:
     cargo run --release -q -p rroot -- disk {{ IMAGE }} {{ ARGS }}
 
 # Run every test: unit and integration tests of all crates, then the VM tests (never skipped).
-test: (setup "build" "vm") initramfs
+test: (setup "build" "vm" "net" "disk") initramfs
     cargo test --workspace --exclude rroot-vmtests
     # Two cores: at most two QEMU machines at once.
     cargo test -p rroot-vmtests -- --test-threads=2
 
-# Sizes, boot time against a busybox initramfs and PID 1 memory (figures, not pass/fail).
-bench: (setup "build" "vm" "bench") initramfs
+# Figures, not pass/fail: sizes, boot time against busybox, PID 1 memory; rroot disk against skopeo+umoci+mkfs.
+bench: (setup "build" "vm" "disk" "bench") initramfs
     cargo run --release -q -p rroot-vmtests --bin bench
+    @echo
+    tests/fixtures/disk-bench.sh target/release/rroot
 
 # Formatting check and clippy with warnings as errors.
 lint:

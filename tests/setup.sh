@@ -2,10 +2,15 @@
 # Install and fetch what building, testing and benchmarking rroot needs. Safe to run again:
 # what is already there is left alone, so `just test` runs it every time.
 #
-# Usage: tests/setup.sh [build] [vm] [bench]     (no argument: build vm)
+# Usage: tests/setup.sh [build] [vm] [net] [disk] [bench]   (no argument: all but bench)
 #   build  Rust target x86_64-unknown-linux-musl (rbox is a static musl binary)
 #   vm     qemu-system-x86_64, and Debian's stock kernel (linux-image-amd64) unpacked into
 #          .cache/kernel/root (boot/vmlinuz-*, lib/modules/*); KERNEL= skips the download
+#   net    iproute2 and dnsmasq for the DHCP tests in network namespaces
+#   disk   e2fsprogs >= 1.47.1 (`mke2fs -d` reading a tarball; Debian 12 has it in
+#          bookworm-backports) with libarchive, and the nginx image fixture
+#          (tests/fixtures/nginx-image.sh build: debootstrap, umoci, skopeo, docker-registry;
+#          cached in .cache/fixtures)
 #   bench  busybox-static and cpio, for the busybox initramfs `just bench` compares against
 #
 # Debian packages are installed with apt-get when running as root; otherwise the script stops
@@ -30,6 +35,7 @@ is_root() {
 }
 
 apt_updated=0
+# apt_update: once per run (again after a new source was added).
 apt_update() {
     if ((apt_updated == 0)); then
         log "apt-get update"
@@ -126,20 +132,62 @@ setup_vm() {
     fetch_kernel
 }
 
+setup_net() {
+    # dnsmasq-base: the binary without the system service the `dnsmasq` package would start.
+    install_packages iproute2 dnsmasq-base
+}
+
+# version_at_least HAVE WANT
+version_at_least() {
+    [[ $(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1) == "$2" ]]
+}
+
+# Adds CODENAME-backports to apt's sources unless some source already names it; sets
+# $backports to the suite name.
+backports=
+enable_backports() {
+    local codename
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    [[ -n $codename ]] || die "cannot tell the Debian release from /etc/os-release"
+    backports=$codename-backports
+    if ! grep -rqs -- "$backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        log "adding $backports to /etc/apt/sources.list.d"
+        echo "deb http://deb.debian.org/debian $backports main" >"/etc/apt/sources.list.d/$backports.list"
+        apt_updated=0
+    fi
+}
+
+setup_disk() {
+    local have want=1.47.1
+    have=$(PATH=$PATH:/usr/sbin:/sbin mke2fs -V 2>&1 | sed -n 's/^mke2fs \([0-9][0-9.]*\).*/\1/p' | head -n 1 || true)
+    if [[ -z $have ]] || ! version_at_least "$have" "$want"; then
+        is_root || die "e2fsprogs ${have:-missing}: rroot disk needs $want or newer (Debian 12: apt-get install -t bookworm-backports e2fsprogs)"
+        enable_backports
+        apt_update
+        log "apt-get install -t $backports e2fsprogs"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t "$backports" e2fsprogs >/dev/null
+    fi
+    # mke2fs dlopens libarchive to read the tarball.
+    install_packages libarchive13
+    "$root/tests/fixtures/nginx-image.sh" build
+}
+
 setup_bench() {
     install_packages busybox-static cpio
 }
 
 main() {
     local steps=("$@")
-    ((${#steps[@]})) || steps=(build vm)
+    ((${#steps[@]})) || steps=(build vm net disk)
     local step
     for step in "${steps[@]}"; do
         case $step in
         build) setup_build ;;
         vm) setup_vm ;;
+        net) setup_net ;;
+        disk) setup_disk ;;
         bench) setup_bench ;;
-        *) die "unknown step '$step' (build, vm, bench)" ;;
+        *) die "unknown step '$step' (build, vm, net, disk, bench)" ;;
         esac
     done
 }
