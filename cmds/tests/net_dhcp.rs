@@ -373,7 +373,7 @@ fn daemon_renews_then_recovers_from_nak() {
     let _ = client.kill();
     let _ = client.wait();
     let log = fs::read_to_string(&log_path).unwrap_or_default();
-    assert!(renewed, "no renewal:\n{log}");
+    assert!(renewed, "no renewal:\n{log}\nserver:\n{}", lab.server_log());
     assert!(
         log.contains("server refused the request: address not available"),
         "{log}"

@@ -130,13 +130,15 @@ impl Link {
     }
 
     /// Carrier present and the link ready to send. IFF_LOWER_UP follows the driver's carrier at
-    /// once, but the kernel attaches the queueing discipline later, in its linkwatch work, and
-    /// drops packets until then; linkwatch also moves the operational state from DOWN to UP
-    /// (under the same lock a dump takes), so both must agree. UNKNOWN is what drivers without
-    /// carrier reporting (and loopback) stay in.
+    /// once, but when the carrier comes after the link was set up, the kernel attaches the
+    /// queueing discipline later, in its (rate-limited, up to 1 s) linkwatch work, and drops
+    /// packets until then. So: carrier, and either a real qdisc attached (not `noop`: done at
+    /// once when the carrier was already there at `up`) or linkwatch's operational state UP.
+    /// UNKNOWN is what drivers without carrier reporting (and loopback) stay in.
     pub fn has_carrier(&self) -> bool {
         self.flags & IFF_LOWER_UP != 0
-            && matches!(self.operstate, OperState::Up | OperState::Unknown)
+            && (matches!(self.operstate, OperState::Up | OperState::Unknown)
+                || self.qdisc.as_deref().is_some_and(|q| q != "noop"))
     }
 }
 
@@ -1022,16 +1024,20 @@ mod tests {
     }
 
     #[test]
-    fn carrier_needs_lower_up_and_operstate() {
+    fn carrier_needs_lower_up_and_a_working_queue() {
+        let up = IFF_UP | IFF_LOWER_UP;
         let cases = [
-            (IFF_UP | IFF_LOWER_UP, OperState::Up, true),
-            (IFF_UP | IFF_LOWER_UP, OperState::Unknown, true),
-            // Carrier on, linkwatch not run yet: the qdisc would still drop packets.
-            (IFF_UP | IFF_LOWER_UP, OperState::Down, false),
-            (IFF_UP, OperState::Up, false),
-            (IFF_UP | IFF_LOWER_UP, OperState::Dormant, false),
+            (up, OperState::Up, Some("fq_codel"), true),
+            (up, OperState::Unknown, Some("noqueue"), true),
+            // Carrier there at `up`: qdisc attached at once, linkwatch not run yet.
+            (up, OperState::Down, Some("fq_codel"), true),
+            // Carrier came later: still the noop qdisc until linkwatch, packets would be dropped.
+            (up, OperState::Down, Some("noop"), false),
+            (up, OperState::Down, None, false),
+            (IFF_UP, OperState::Up, Some("fq_codel"), false),
+            (up, OperState::Dormant, Some("noop"), false),
         ];
-        for (flags, operstate, want) in cases {
+        for (flags, operstate, qdisc, want) in cases {
             let link = Link {
                 index: 2,
                 name: "eth0".into(),
@@ -1041,10 +1047,14 @@ mod tests {
                 broadcast: None,
                 operstate,
                 kind: LinkKind::Ether,
-                qdisc: None,
+                qdisc: qdisc.map(String::from),
                 txqlen: None,
             };
-            assert_eq!(link.has_carrier(), want, "{flags:#x} {operstate:?}");
+            assert_eq!(
+                link.has_carrier(),
+                want,
+                "{flags:#x} {operstate:?} {qdisc:?}"
+            );
         }
     }
 

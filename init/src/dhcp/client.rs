@@ -382,11 +382,16 @@ fn bind(
         .map(|s| format!(" from {s}"))
         .unwrap_or_default();
     log(&format!(
-        "{}: {}/{}{gw}{server}, lease {} s{}",
+        "{}: {}/{}{gw}{server}, lease {} s{}{}",
         lease.iface,
         lease.address,
         lease.prefix,
         lease.lease_time,
+        if lease.lease_time == super::lease::INFINITE {
+            String::new()
+        } else {
+            format!(" (renew in {} s)", lease.t1)
+        },
         if opts.dry_run { " (dry run)" } else { "" }
     ));
     if opts.dry_run {
