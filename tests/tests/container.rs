@@ -30,7 +30,7 @@ const NGINX_TIMEOUT: Duration = Duration::from_secs(120);
 /// From nginx running to its page on the host.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
 const FIXTURE_HINT: &str =
-    "run tests/fixtures/nginx-image.sh build (as root once; the result is cached)";
+    "run tests/fixtures/nginx-image.sh build, as root once; the result is cached";
 const E2FSPROGS_HINT: &str =
     "install e2fsprogs >= 1.47.1 (Debian 12: bookworm-backports), as the disk issue's setup does";
 /// What nginx's default page says (Debian's /var/www/html/index.nginx-debian.html).
