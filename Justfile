@@ -32,9 +32,14 @@ disk IMAGE *ARGS:
 
 # Run every test: unit and integration tests of all crates, then the VM tests (never skipped).
 test: (setup "build" "vm" "net" "disk") initramfs
-    cargo test --workspace --exclude rroot-vmtests
+    #!/usr/bin/env bash
+    # Both runs go to the end, so one report shows every failure.
+    set -uo pipefail
+    status=0
+    cargo test --workspace --exclude rroot-vmtests --no-fail-fast || status=1
     # Two cores: at most two QEMU machines at once.
-    cargo test -p rroot-vmtests -- --test-threads=2
+    cargo test -p rroot-vmtests --no-fail-fast -- --test-threads=2 || status=1
+    exit $status
 
 # Figures, not pass/fail: sizes, boot time against busybox, PID 1 memory; rroot disk against skopeo+umoci+mkfs.
 bench: (setup "build" "vm" "disk" "bench") initramfs
