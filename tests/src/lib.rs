@@ -571,6 +571,15 @@ impl Vm {
         self.prompt = prompt.to_string();
     }
 
+    /// Stops kernel messages below KERN_ALERT from reaching the console
+    /// (`/proc/sys/kernel/printk`, Documentation/core-api/printk-basics.rst), so late boot
+    /// messages (`tsc: Refined TSC clocksource calibration`, …) cannot land in the middle of a
+    /// command's output. Emergency messages such as `reboot: Power down` and panics still show;
+    /// init's own log lines written to /dev/kmsg no longer do.
+    pub fn quiet_kernel_console(&mut self) -> Result<(), VmError> {
+        self.run("echo 1 > /proc/sys/kernel/printk").map(drop)
+    }
+
     /// Waits until the kernel has started `/init` and a shell prompt has appeared.
     pub fn wait_for_shell(&mut self) -> Result<(), VmError> {
         let deadline = Instant::now() + BOOT_TIMEOUT;

@@ -98,6 +98,8 @@ fn console_shell_works_and_poweroff_ends_qemu() -> Result<(), VmError> {
     vm.check(console.contains("init: mounted /proc"), || {
         "init did not log `init: mounted /proc` on the console".to_string()
     })?;
+    // From here on the test parses command output; keep kernel messages out of it.
+    vm.quiet_kernel_console()?;
 
     let root = vm.run("ls /")?;
     let entries: Vec<&str> = root.split_whitespace().collect();
