@@ -19,7 +19,8 @@ setup *STEPS:
 # Build rbox (static musl, release) and write out/initramfs.cpio.gz.
 initramfs: (setup "build")
     cargo build --release --target {{ musl }} -p rroot-cmds
-    cargo run --release -q -p rroot -- initramfs --rbox {{ rbox }}
+    # Without --rbox the builder uses this build, less its unused unwind tables (see builder/src/initramfs.rs).
+    cargo run --release -q -p rroot -- initramfs
     @ls -l {{ rbox }} out/initramfs.cpio.gz
 
 # Boot out/initramfs.cpio.gz in QEMU on the serial console; leave with `poweroff`.

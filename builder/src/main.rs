@@ -14,7 +14,11 @@ mod vm;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "rroot", version, about = "Build and boot rroot initramfs images and disks")]
+#[command(
+    name = "rroot",
+    version,
+    about = "Build and boot rroot initramfs images and disks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -70,9 +70,16 @@ fn dispatch(mut args: Vec<OsString>) -> i32 {
     let mut name = basename(arg0);
     if name == "rbox" {
         match args.get(1).and_then(|a| a.to_str()) {
-            None | Some("--help") | Some("-h") => {
-                print!("{RBOX_USAGE}");
-                return if args.len() > 1 { 0 } else { 2 };
+            None => {
+                eprint!("{RBOX_USAGE}");
+                return 2;
+            }
+            Some("--help") | Some("-h") => {
+                print!("{RBOX_USAGE}\nApplets:\n");
+                for a in APPLETS {
+                    println!("  {:<10} {}", a.name, a.summary);
+                }
+                return 0;
             }
             Some("--list") => {
                 for a in APPLETS {

@@ -11,14 +11,14 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use crate::cmdline::{self, KernelCmdline};
+use crate::console;
 use crate::container::{self, Entrypoint, ExitAction, OnExit};
 use crate::dhcp::{self, DhcpEvent, DhcpOptions, IpPlan};
-use crate::modules::{self, KernelLoader};
-use crate::root::{self, RealPivot, RootMode};
-use crate::console;
 use crate::log::Log;
+use crate::modules::{self, KernelLoader};
 use crate::mounts::{self, API_MOUNTS, DEV_LINKS};
 use crate::reap::{describe, reap, Signals, INIT_SIGNALS};
+use crate::root::{self, RealPivot, RootMode};
 use crate::shutdown::{self, ShutdownKind};
 use crate::supervise::Respawn;
 use crate::sys::{RealSystem, System};
@@ -106,7 +106,6 @@ impl Init {
         self.log.info("boot done");
     }
 
-
     /// Kernel modules: `modules_load=` and what the devices' modaliases ask for (coldplug),
     /// with `MODULE.PARAM=value` from the command line. An initramfs built without
     /// `--kernel-modules` has no module index, and this step only says so.
@@ -186,7 +185,9 @@ impl Init {
     /// its own consoles); if the switch fails, boot goes on in the initramfs.
     pub fn switch_root(&mut self, init: &Path) {
         if let Some(pid) = self.shell.pid() {
-            let _ = self.sys.kill(pid.as_raw(), nix::sys::signal::Signal::SIGKILL);
+            let _ = self
+                .sys
+                .kill(pid.as_raw(), nix::sys::signal::Signal::SIGKILL);
             let _ = nix::sys::wait::waitpid(pid, None);
         }
         let args = self.cmdline.init_args().to_vec();
@@ -253,7 +254,8 @@ impl Init {
                 match dhcp::run_boot_dhcp(Some(ifaces), opts) {
                     Ok(events) => {
                         self.network = Some(events);
-                        self.log.info(format_args!("dhcp on {names} in the background"));
+                        self.log
+                            .info(format_args!("dhcp on {names} in the background"));
                     }
                     Err(e) => self.log.error(format_args!("dhcp: {e}")),
                 }
@@ -396,7 +398,9 @@ impl Init {
         let mut lines = Vec::new();
         while let Ok(event) = events.try_recv() {
             lines.push(match event {
-                DhcpEvent::Bound(l) => format!("dhcp: {} {}/{} bound", l.iface, l.address, l.prefix),
+                DhcpEvent::Bound(l) => {
+                    format!("dhcp: {} {}/{} bound", l.iface, l.address, l.prefix)
+                }
                 DhcpEvent::Unbound(l) => format!("dhcp: {} {} lost", l.iface, l.address),
                 DhcpEvent::Failed { iface, error } => format!("dhcp: {iface}: {error}"),
             });
@@ -568,7 +572,11 @@ impl Init {
             if self.shell.due(Instant::now()) {
                 self.start_shell();
             }
-            if self.entrypoint.as_ref().is_some_and(|e| e.due(Instant::now())) {
+            if self
+                .entrypoint
+                .as_ref()
+                .is_some_and(|e| e.due(Instant::now()))
+            {
                 self.start_entrypoint();
             }
         }
