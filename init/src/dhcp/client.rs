@@ -400,8 +400,12 @@ fn bind(
     execute(net, &lease_plan(lease, index, old, owner))?;
     save_lease(&opts.lease_dir, lease)?;
     if owner {
+        // The address and routes are in place: a resolv.conf that cannot be written (a
+        // read-only or missing /etc) is reported, and the lease is kept.
         for root in &opts.resolv_roots {
-            write_resolv_conf(root, lease, &opts.extra_dns)?;
+            if let Err(e) = write_resolv_conf(root, lease, &opts.extra_dns) {
+                (opts.log)(&e.to_string());
+            }
         }
         if let (true, Some(name)) = (opts.set_hostname, &lease.hostname) {
             nix::unistd::sethostname(name).map_err(|e| DhcpError::Hostname {
