@@ -8,8 +8,8 @@
 //! `.ko.xz`, `.ko.zst` and `.ko.gz` are decompressed here and stored as plain `.ko`, so the
 //! guest needs no decompressor (finit_module(2) gets a plain ELF file).
 
-mod modinfo;
-mod pattern;
+use rroot_init::modules::modinfo;
+use rroot_init::modules::pattern;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
