@@ -32,7 +32,7 @@ disk IMAGE *ARGS:
     cargo run --release -q -p rroot -- disk {{ IMAGE }} {{ ARGS }}
 
 # Run every test: unit and integration tests of all crates, then the VM tests (never skipped).
-test: (setup "build" "vm" "net" "disk") initramfs
+test: (setup "build" "vm" "net" "disk" "tools") initramfs
     #!/usr/bin/env bash
     # Both runs go to the end, so one report shows every failure.
     set -uo pipefail

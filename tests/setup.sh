@@ -2,7 +2,7 @@
 # Install and fetch what building, testing and benchmarking rroot needs. Safe to run again:
 # what is already there is left alone, so `just test` runs it every time.
 #
-# Usage: tests/setup.sh [build] [vm] [net] [disk] [bench]   (no argument: all but bench)
+# Usage: tests/setup.sh [build] [vm] [net] [disk] [tools] [bench]   (no argument: all but bench)
 #   build  Rust target x86_64-unknown-linux-musl (rbox is a static musl binary)
 #   vm     qemu-system-x86_64, and Debian's stock kernel (linux-image-amd64) unpacked into
 #          .cache/kernel/root (boot/vmlinuz-*, lib/modules/*); KERNEL= skips the download
@@ -11,6 +11,10 @@
 #          bookworm-backports) with libarchive, and the nginx image fixture
 #          (tests/fixtures/nginx-image.sh build: debootstrap, umoci, skopeo, docker-registry;
 #          cached in .cache/fixtures)
+#   tools  the reference tools the applet tests compare rbox with: GNU grep/sed/tar/gzip/
+#          findutils/coreutils (essential in Debian), original-awk and mawk, busybox-static,
+#          bsdextrautils (hexdump), xxd, binutils (strings), cpio, xz-utils, zstd, procps,
+#          psmisc (killall)
 #   bench  busybox-static and cpio, for the busybox initramfs `just bench` compares against
 #
 # Debian packages are installed with apt-get when running as root; otherwise the script stops
@@ -172,13 +176,18 @@ setup_disk() {
     "$root/tests/fixtures/nginx-image.sh" build
 }
 
+setup_tools() {
+    install_packages grep sed tar gzip findutils coreutils original-awk mawk busybox-static \
+        bsdextrautils xxd binutils cpio xz-utils zstd procps psmisc
+}
+
 setup_bench() {
     install_packages busybox-static cpio
 }
 
 main() {
     local steps=("$@")
-    ((${#steps[@]})) || steps=(build vm net disk)
+    ((${#steps[@]})) || steps=(build vm net disk tools)
     local step
     for step in "${steps[@]}"; do
         case $step in
@@ -186,8 +195,9 @@ main() {
         vm) setup_vm ;;
         net) setup_net ;;
         disk) setup_disk ;;
+        tools) setup_tools ;;
         bench) setup_bench ;;
-        *) die "unknown step '$step' (build, vm, net, disk, bench)" ;;
+        *) die "unknown step '$step' (build, vm, net, disk, tools, bench)" ;;
         esac
     done
 }

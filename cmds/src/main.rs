@@ -4,37 +4,59 @@
 //! Usage: rbox APPLET [ARGS...] | rbox --list | APPLET [ARGS...] (through a symlink)
 
 mod applets;
+mod awk;
 mod chroot;
 mod coreutils;
+mod cpio;
 mod dhclient;
 mod dmesg;
 mod error;
+mod find;
+mod free;
+mod grep;
+mod gzip;
+mod hexdump;
 mod hostname;
 mod init;
 mod insmod;
 mod ip;
 mod kill;
+mod killall;
+mod less;
 mod lsmod;
 mod modinfo;
 mod modprobe;
 mod mount;
+mod pgrep;
+mod pidof;
 mod ping;
 mod power;
 mod ps;
 mod rmmod;
 mod sh;
+mod strings;
+mod tar;
+mod top;
 mod truth;
 mod umount;
+mod uptime;
+mod vi;
+mod watch;
 mod wget;
+mod which;
+mod xargs;
+mod xxd;
+mod xz;
+mod zstd;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use applets::{Help, APPLETS};
+use applets::{Help, Preset, APPLETS};
 
 const RBOX_USAGE: &str =
-    "usage: rbox APPLET [ARGS...]\n       rbox --list\n       rbox --list-sbin\n";
+    "usage: rbox APPLET [ARGS...]\n       rbox --list [minimal|default|full]\n       rbox --list-sbin\n";
 
 fn main() {
     restore_sigpipe();
@@ -81,8 +103,17 @@ fn dispatch(mut args: Vec<OsString>) -> i32 {
                 }
                 return 0;
             }
+            // `--list PRESET`: the applets of an image preset (for the builder's --preset).
             Some("--list") => {
-                for a in APPLETS {
+                let preset = match args.get(2).map(|p| p.to_str().and_then(Preset::parse)) {
+                    None => Preset::Full,
+                    Some(Some(preset)) => preset,
+                    Some(None) => {
+                        eprintln!("rbox: --list: unknown preset (minimal, default, full)");
+                        return 2;
+                    }
+                };
+                for a in applets::in_preset(preset) {
                     println!("{}", a.name);
                 }
                 return 0;

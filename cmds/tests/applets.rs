@@ -9,7 +9,9 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const RBOX: &str = env!("CARGO_BIN_EXE_rbox");
+mod common;
+
+use common::{applets, RBOX};
 
 /// A tempdir holding `rbox` symlinks for every applet it lists.
 struct Links {
@@ -79,17 +81,6 @@ fn output(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
-fn applets() -> Vec<String> {
-    let out = Command::new(RBOX)
-        .arg("--list")
-        .output()
-        .expect("rbox --list");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
 
 fn is_root() -> bool {
     nix::unistd::geteuid().is_root()

@@ -1,0 +1,11 @@
+//! `gzip`: not written yet (placeholder so the applet table compiles while it is).
+
+use std::ffi::OsString;
+
+use crate::error::{AppletResult, UsageError};
+
+pub const USAGE: &str = "usage: gzip | gunzip | zcat\n";
+
+pub fn run(_args: Vec<OsString>) -> AppletResult {
+    Err(UsageError("not implemented yet".into()).into())
+}
