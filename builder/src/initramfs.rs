@@ -1,12 +1,13 @@
 //! `rroot initramfs`: write a reproducible newc cpio initramfs holding rbox, its applet links,
 //! a minimal skeleton and whatever the user adds.
 //!
-//! Usage: rroot initramfs [-o PATH] [--compress gzip|zstd|none] [--rbox PATH] [--applets A,B]
+//! Usage: rroot initramfs [-o PATH] [--compress gzip|zstd|none] [--rbox PATH]
+//!                        [--preset minimal|default|full] [--applets A,B | +A,-B]
 //!                        [--files SRC[:DST]]... [--init APPLET_OR_PATH]
 //!                        [--kernel-modules DIR [--module NAME]...]
 //!
 //! Steps: parse the options (pure), ask rbox which applets it has (`rbox --list`,
-//! `rbox --list-sbin`), plan a [`Tree`] (skeleton, links, files and the libraries their ELF
+//! `rbox --list PRESET`, `rbox --list-sbin`), choose the applets ([`AppletChoice`]), plan a [`Tree`] (skeleton, links, files and the libraries their ELF
 //! binaries need), then write it through a temporary file in the output directory that is
 //! renamed into place only when complete — a failed run leaves no partial output.
 
@@ -71,8 +72,18 @@ pub struct Args {
     /// rbox binary [default: build it with cargo (release, x86_64-unknown-linux-musl)]
     #[arg(long, value_name = "PATH")]
     rbox: Option<PathBuf>,
-    /// Applets to link into /bin (and /sbin), comma-separated [default: all of `rbox --list`]
-    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    /// Applet preset: minimal (init, sh, mount and a few more), default (the console
+    /// toolkit) or full (everything rbox has); `rbox --list PRESET` names them [default: default]
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// Applets to link into /bin (and /sbin), comma-separated. Plain names: exactly these
+    /// (no preset). +NAME adds to and -NAME removes from the preset's list: `--applets +vi,-top`
+    #[arg(
+        long,
+        value_name = "A,B | +A,-B",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
     applets: Option<Vec<String>>,
     /// Add a host file or directory (recursively) at DST [default: SRC]; dynamically linked
     /// ELF files bring their interpreter and libraries. Repeatable.
@@ -113,8 +124,9 @@ pub fn run(args: Args) -> Result<()> {
         Some(path) => path,
         None => build_rbox()?,
     };
-    let inventory = AppletInventory::query(&rbox)?;
-    let applets = inventory.select(args.applets.as_deref())?;
+    let choice = AppletChoice::parse(args.preset.as_deref(), args.applets.as_deref())?;
+    let inventory = AppletInventory::query(&rbox, choice.preset())?;
+    let applets = inventory.select(&choice)?;
     let init = InitChoice::parse(&args.init, &inventory.all)?;
     let modules = match &args.kernel_modules {
         Some(dir) => Some(ModuleSource {
@@ -224,27 +236,153 @@ impl FileSpec {
     }
 }
 
+/// An image preset of rbox's applet table (`rbox --list PRESET`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    Minimal,
+    Default,
+    Full,
+}
+
+impl Preset {
+    fn parse(name: &str) -> Result<Self> {
+        match name {
+            "minimal" => Ok(Preset::Minimal),
+            "default" => Ok(Preset::Default),
+            "full" => Ok(Preset::Full),
+            _ => bail!("--preset {name}: unknown preset (expected minimal, default or full)"),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Preset::Minimal => "minimal",
+            Preset::Default => "default",
+            Preset::Full => "full",
+        }
+    }
+}
+
+/// Which applets the archive links, from `--preset` and `--applets`.
+///
+/// The rule: `--applets a,b` (plain names) is exactly that set and cannot be combined with
+/// `--preset`; `--applets +a,-b` edits the preset's list (the default preset when `--preset`
+/// is not given). Mixing plain and +/- names is an error, so no order of rules matters.
+#[derive(Debug, PartialEq, Eq)]
+enum AppletChoice {
+    Preset {
+        preset: Preset,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Exact(Vec<String>),
+}
+
+impl AppletChoice {
+    fn parse(preset: Option<&str>, applets: Option<&[String]>) -> Result<Self> {
+        let named = preset.map(Preset::parse).transpose()?;
+        let names: Vec<&str> = applets
+            .unwrap_or_default()
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .collect();
+        let edits = names.iter().filter(|n| n.starts_with(['+', '-'])).count();
+        if applets.is_some() && edits == 0 {
+            if let Some(p) = preset {
+                bail!(
+                    "--applets {}: plain names are the exact set and cannot be combined with \
+                     --preset {p}; use +NAME or -NAME to change the preset",
+                    names.join(",")
+                );
+            }
+            return Ok(AppletChoice::Exact(
+                names.iter().map(|n| n.to_string()).collect(),
+            ));
+        }
+        if edits != names.len() {
+            bail!(
+                "--applets {}: either all names are plain (the exact set) or all start with + or -",
+                names.join(",")
+            );
+        }
+        let (mut add, mut remove) = (Vec::new(), Vec::new());
+        for n in names {
+            let (list, bare) = match n.split_at(1) {
+                ("+", bare) => (&mut add, bare),
+                (_, bare) => (&mut remove, bare),
+            };
+            if bare.is_empty() {
+                bail!("--applets {n}: no applet name after the sign");
+            }
+            list.push(bare.to_string());
+        }
+        Ok(AppletChoice::Preset {
+            preset: named.unwrap_or(Preset::Default),
+            add,
+            remove,
+        })
+    }
+
+    /// The preset whose list must be asked from rbox, if any.
+    fn preset(&self) -> Option<Preset> {
+        match self {
+            AppletChoice::Preset { preset, .. } => Some(*preset),
+            AppletChoice::Exact(_) => None,
+        }
+    }
+}
+
 /// The applets an rbox binary provides.
 struct AppletInventory {
     all: BTreeSet<String>,
+    /// The preset's applets (`rbox --list PRESET`); all of them from an older rbox that does
+    /// not know presets.
+    preset: BTreeSet<String>,
     sbin: BTreeSet<String>,
 }
 
 impl AppletInventory {
-    fn query(rbox: &Path) -> Result<Self> {
+    fn query(rbox: &Path, preset: Option<Preset>) -> Result<Self> {
         let subject = format!("--rbox {}", rbox.display());
         let meta = fs::metadata(rbox).map_err(|e| anyhow!("{subject}: {}", io_reason(&e)))?;
         if !meta.is_file() {
             bail!("{subject}: not a regular file");
         }
-        let list = run_listing(rbox, "--list")
+        let list = run_listing(rbox, &["--list"])
             .with_context(|| subject.clone())?
             .ok_or_else(|| anyhow!("{subject}: `rbox --list` failed"))?;
         let all = parse_applet_list(&list).with_context(|| format!("{subject}: --list"))?;
         if all.is_empty() {
             bail!("{subject}: `rbox --list` printed no applets");
         }
-        let sbin = match run_listing(rbox, "--list-sbin").with_context(|| subject.clone())? {
+        let preset = match preset.filter(|p| *p != Preset::Full) {
+            None => all.clone(),
+            Some(p) => {
+                match run_listing(rbox, &["--list", p.name()]).with_context(|| subject.clone())? {
+                    Some(out) => {
+                        let listed = parse_applet_list(&out)
+                            .with_context(|| format!("{subject}: --list {}", p.name()))?;
+                        if let Some(stray) = listed.difference(&all).next() {
+                            bail!(
+                            "{subject}: `rbox --list {}` names '{stray}', which `rbox --list` does not",
+                            p.name()
+                        );
+                        }
+                        listed
+                    }
+                    None => {
+                        eprintln!(
+                            "rroot: warning: {} does not answer --list {}; linking all its applets",
+                            rbox.display(),
+                            p.name()
+                        );
+                        all.clone()
+                    }
+                }
+            }
+        };
+        let sbin = match run_listing(rbox, &["--list-sbin"]).with_context(|| subject.clone())? {
             Some(out) => {
                 parse_applet_list(&out).with_context(|| format!("{subject}: --list-sbin"))?
             }
@@ -256,29 +394,46 @@ impl AppletInventory {
                 SBIN_FALLBACK.iter().map(|s| s.to_string()).collect()
             }
         };
-        Ok(Self { all, sbin })
+        Ok(Self { all, preset, sbin })
     }
 
-    /// The applets to link: all, or the `--applets` list after checking each name.
-    fn select(&self, wanted: Option<&[String]>) -> Result<Vec<String>> {
-        let Some(wanted) = wanted else {
-            return Ok(self.all.iter().cloned().collect());
-        };
-        let mut chosen = BTreeSet::new();
-        for name in wanted.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+    /// The applets to link, after checking every name the user gave.
+    fn select(&self, choice: &AppletChoice) -> Result<Vec<String>> {
+        let known = |name: &str| -> Result<()> {
             if !self.all.contains(name) {
                 bail!("--applets: unknown applet '{name}' (not in `rbox --list`)");
             }
-            chosen.insert(name.to_string());
-        }
+            Ok(())
+        };
+        let chosen: BTreeSet<String> = match choice {
+            AppletChoice::Exact(names) => {
+                for n in names {
+                    known(n)?;
+                }
+                names.iter().cloned().collect()
+            }
+            AppletChoice::Preset { add, remove, .. } => {
+                let mut set = self.preset.clone();
+                for n in add {
+                    known(n)?;
+                    set.insert(n.clone());
+                }
+                for n in remove {
+                    known(n)?;
+                    set.remove(n);
+                }
+                set
+            }
+        };
         Ok(chosen.into_iter().collect())
     }
 }
 
-/// Stdout of `rbox FLAG`, or `None` when rbox ran but refused the flag.
-fn run_listing(rbox: &Path, flag: &str) -> Result<Option<String>> {
+/// Stdout of `rbox FLAGS…`, or `None` when rbox ran but refused them.
+fn run_listing(rbox: &Path, flags: &[&str]) -> Result<Option<String>> {
+    let flag = flags.join(" ");
     let out = Command::new(rbox)
-        .arg(flag)
+        .args(flags)
         .output()
         .map_err(|e| anyhow!("cannot run it: {}", io_reason(&e)))?;
     if !out.status.success() {
@@ -736,8 +891,10 @@ mod tests {
     use std::os::unix::ffi::OsStrExt;
 
     fn inventory(all: &[&str], sbin: &[&str]) -> AppletInventory {
+        let all: BTreeSet<String> = all.iter().map(|s| s.to_string()).collect();
         AppletInventory {
-            all: all.iter().map(|s| s.to_string()).collect(),
+            preset: all.clone(),
+            all,
             sbin: sbin.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -811,23 +968,106 @@ mod tests {
         }
     }
 
+    fn strings(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn applet_choice_table() {
+        let edit = |preset, add: &[&str], remove: &[&str]| AppletChoice::Preset {
+            preset,
+            add: strings(add),
+            remove: strings(remove),
+        };
+        let cases: &[(Option<&str>, Option<&[&str]>, Result<AppletChoice, &str>)] = &[
+            (None, None, Ok(edit(Preset::Default, &[], &[]))),
+            (Some("minimal"), None, Ok(edit(Preset::Minimal, &[], &[]))),
+            (Some("full"), None, Ok(edit(Preset::Full, &[], &[]))),
+            (
+                None,
+                Some(&["sh", "ls", ""]),
+                Ok(AppletChoice::Exact(strings(&["sh", "ls"]))),
+            ),
+            (
+                Some("minimal"),
+                Some(&["+vi", "-ps", " +less "]),
+                Ok(edit(Preset::Minimal, &["vi", "less"], &["ps"])),
+            ),
+            (
+                None,
+                Some(&["-top"]),
+                Ok(edit(Preset::Default, &[], &["top"])),
+            ),
+            (
+                Some("tiny"),
+                None,
+                Err("--preset tiny: unknown preset (expected minimal, default or full)"),
+            ),
+            (
+                Some("minimal"),
+                Some(&["sh", "ls"]),
+                Err(
+                    "--applets sh,ls: plain names are the exact set and cannot be combined \
+                     with --preset minimal; use +NAME or -NAME to change the preset",
+                ),
+            ),
+            (
+                None,
+                Some(&["sh", "+vi"]),
+                Err(
+                    "--applets sh,+vi: either all names are plain (the exact set) or all \
+                     start with + or -",
+                ),
+            ),
+            (
+                None,
+                Some(&["+"]),
+                Err("--applets +: no applet name after the sign"),
+            ),
+        ];
+        for (preset, applets, want) in cases {
+            let applets = applets.map(strings);
+            let got = AppletChoice::parse(*preset, applets.as_deref()).map_err(|e| e.to_string());
+            let want = want.as_ref().map_err(|e| e.to_string());
+            assert_eq!(
+                got.as_ref(),
+                want.as_ref().copied(),
+                "{preset:?} {applets:?}"
+            );
+        }
+    }
+
     #[test]
     fn applet_selection_table() {
-        let inv = inventory(&["cat", "init", "ls", "sh"], &["init"]);
-        let all = inv.select(None).unwrap();
-        assert_eq!(all, ["cat", "init", "ls", "sh"]);
-        let some = inv
-            .select(Some(&["sh".into(), "ls".into(), "sh".into(), "".into()]))
-            .unwrap();
-        assert_eq!(some, ["ls", "sh"]);
-        let err = inv
-            .select(Some(&["ls".into(), "vim".into()]))
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            err,
-            "--applets: unknown applet 'vim' (not in `rbox --list`)"
-        );
+        let mut inv = inventory(&["cat", "init", "ls", "sh", "vi"], &["init"]);
+        inv.preset = ["init", "ls", "sh"].iter().map(|s| s.to_string()).collect();
+        let edit = |add: &[&str], remove: &[&str]| AppletChoice::Preset {
+            preset: Preset::Minimal,
+            add: strings(add),
+            remove: strings(remove),
+        };
+        let cases: &[(AppletChoice, Result<&[&str], &str>)] = &[
+            (edit(&[], &[]), Ok(&["init", "ls", "sh"])),
+            (edit(&["vi", "ls"], &["sh"]), Ok(&["init", "ls", "vi"])),
+            (edit(&["sh"], &["sh"]), Ok(&["init", "ls"])),
+            (
+                AppletChoice::Exact(strings(&["sh", "cat", "sh"])),
+                Ok(&["cat", "sh"]),
+            ),
+            (
+                AppletChoice::Exact(strings(&["ls", "vim"])),
+                Err("--applets: unknown applet 'vim' (not in `rbox --list`)"),
+            ),
+            (
+                edit(&[], &["vim"]),
+                Err("--applets: unknown applet 'vim' (not in `rbox --list`)"),
+            ),
+        ];
+        for (choice, want) in cases {
+            let got = inv.select(choice).map_err(|e| e.to_string());
+            let want = want.map(strings).map_err(str::to_string);
+            assert_eq!(got, want, "{choice:?}");
+        }
         assert!(parse_applet_list("ls\n../x\n").is_err());
         assert_eq!(parse_applet_list("ls\n\ncat \n").unwrap().len(), 2);
     }

@@ -29,15 +29,23 @@ impl Workdir {
         self.dir.path().join(rel)
     }
 
-    /// A stand-in for rbox: lists applets; `with_sbin` answers `--list-sbin` like current rbox.
-    fn fake_rbox(&self, name: &str, with_sbin: bool) {
-        let sbin = if with_sbin {
-            "--list-sbin) printf 'init\\npoweroff\\n' ;;"
+    /// A stand-in for rbox: lists applets. `current` answers `--list PRESET` and
+    /// `--list-sbin` like current rbox; otherwise it is an older rbox that knows neither.
+    fn fake_rbox(&self, name: &str, current: bool) {
+        let listing = if current {
+            "--list) case \"$2\" in\n\
+             '') printf 'cat\\ninit\\nls\\npoweroff\\nsh\\nvi\\n' ;;\n\
+             full) printf 'cat\\ninit\\nls\\npoweroff\\nsh\\nvi\\n' ;;\n\
+             default) printf 'cat\\ninit\\nls\\npoweroff\\nsh\\n' ;;\n\
+             minimal) printf 'init\\nsh\\n' ;;\n\
+             *) echo 'rbox: --list: unknown preset' >&2; exit 2 ;;\n\
+             esac ;;\n\
+             --list-sbin) printf 'init\\npoweroff\\n' ;;"
         } else {
-            ""
+            "--list) [ -z \"$2\" ] || exit 127; printf 'cat\\ninit\\nls\\npoweroff\\nsh\\nvi\\n' ;;"
         };
         let script = format!(
-            "#!/bin/sh\ncase \"$1\" in\n--list) printf 'cat\\ninit\\nls\\npoweroff\\nsh\\n' ;;\n{sbin}\n*) echo \"rbox: unknown applet '$1'\" >&2; exit 127 ;;\nesac\n"
+            "#!/bin/sh\ncase \"$1\" in\n{listing}\n*) echo \"rbox: unknown applet '$1'\" >&2; exit 127 ;;\nesac\n"
         );
         let p = self.path(name);
         fs::write(&p, script).unwrap();
@@ -235,6 +243,76 @@ fn default_applets_come_from_rbox_list() {
     );
 }
 
+/// The applet links (`bin/NAME`) of an uncompressed archive.
+fn bin_links(archive: &Path) -> Vec<String> {
+    entries(&listing(archive))
+        .iter()
+        .filter_map(|e| e.split_once(" bin/"))
+        .filter_map(|(_, rest)| rest.strip_suffix(" -> rbox"))
+        .filter(|n| !n.starts_with('.'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn presets_pick_the_applets_rbox_lists_for_them() {
+    let w = Workdir::new();
+    let build = |args: &[&str], out: &str| {
+        let mut all: Vec<&OsStr> = args.iter().map(|a| os(a)).collect();
+        all.extend([os("-o"), os(out), os("--compress"), os("none")]);
+        assert_ok(&w.initramfs(&all));
+        bin_links(&w.path(out))
+    };
+    let rbox_list = |preset: &str| -> Vec<String> {
+        let out = Command::new(w.path("rbox"))
+            .args(["--list", preset])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let mut names: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    };
+    let minimal = build(&["--preset", "minimal"], "minimal.cpio");
+    let default = build(&["--preset", "default"], "default.cpio");
+    let unnamed = build(&[], "unnamed.cpio");
+    let full = build(&["--preset", "full"], "full.cpio");
+    assert!(minimal.len() < default.len(), "{minimal:?} vs {default:?}");
+    assert_eq!(default, rbox_list("default"));
+    assert_eq!(minimal, rbox_list("minimal"));
+    assert_eq!(unnamed, default, "the default preset is 'default'");
+    assert_eq!(full, ["cat", "init", "ls", "poweroff", "sh", "vi"]);
+
+    // +NAME / -NAME edit the preset; plain names are the exact set.
+    let edited = build(&["--preset", "minimal", "--applets", "+ls,-sh"], "e.cpio");
+    assert_eq!(edited, ["init", "ls"]);
+    let edited = build(&["--applets=-cat"], "d.cpio");
+    assert_eq!(edited, ["init", "ls", "poweroff", "sh"]);
+    let exact = build(&["--applets", "vi,init"], "x.cpio");
+    assert_eq!(exact, ["init", "vi"]);
+
+    // An older rbox without `--list PRESET`: every applet, and a warning.
+    let out = w.initramfs(&[
+        os("--rbox"),
+        os("old-rbox"),
+        os("-o"),
+        os("old.cpio"),
+        os("--compress"),
+        os("none"),
+    ]);
+    assert_ok(&out);
+    assert!(
+        stderr(&out).contains("does not answer --list default; linking all its applets"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(bin_links(&w.path("old.cpio")).len(), 6);
+}
+
 #[test]
 fn files_directories_and_elf_libraries_are_added() {
     let w = Workdir::new();
@@ -385,6 +463,14 @@ fn bad_input_is_one_line_and_leaves_no_output() {
         (
             vec![os("--applets"), os("ls,vim")],
             "rroot: --applets: unknown applet 'vim' (not in `rbox --list`)".into(),
+        ),
+        (
+            vec![os("--applets"), os("+vim")],
+            "rroot: --applets: unknown applet 'vim' (not in `rbox --list`)".into(),
+        ),
+        (
+            vec![os("--preset"), os("tiny")],
+            "rroot: --preset tiny: unknown preset (expected minimal, default or full)".into(),
         ),
         (
             vec![os("--compress"), os("lz4")],
