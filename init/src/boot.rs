@@ -512,6 +512,8 @@ impl Init {
         match console::spawn(&cmd) {
             Ok(pid) => {
                 self.shell.started(pid, now);
+                // The prompt is the shell's now: routine lines (this one too) go to kmsg only.
+                self.log.shell_started();
                 let program = cmd.program.display();
                 self.log.info(format_args!("started {program} (pid {pid})"));
             }

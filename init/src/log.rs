@@ -8,6 +8,12 @@
 //! line to the console only when the kernel will not, so each line shows once. `/dev/kmsg` is
 //! opened for each line because the kernel rate-limits writers per open file (10 lines per 5 s,
 //! printk.devkmsg in kernel-parameters.rst) and boot easily logs more.
+//!
+//! Once the console shell is up ([`Log::shell_started`]) routine lines would land in the middle
+//! of its prompt and what the user types, so info lines go to `/dev/kmsg` only, as debug
+//! records (`<7>`): the kernel echoes a record only below the console log level, 7 by default,
+//! so these stay off the console unless the user asked for everything (`loglevel=8`, `debug`).
+//! `dmesg` still shows them. Warnings and errors reach the console as before.
 
 use std::fmt::Display;
 use std::fs::OpenOptions;
@@ -21,6 +27,7 @@ pub enum Level {
     Error = 3,
     Warn = 4,
     Info = 6,
+    Debug = 7,
 }
 
 pub struct Log {
@@ -29,6 +36,8 @@ pub struct Log {
     /// Set by [`Log::open`]; until then lines wait in `pending`.
     sinks: Option<Sinks>,
     pending: Vec<(Level, String)>,
+    /// The console belongs to the shell: info lines are kmsg-only (module header).
+    shell_up: bool,
 }
 
 struct Sinks {
@@ -47,6 +56,7 @@ impl Log {
             console,
             sinks: None,
             pending: Vec::new(),
+            shell_up: false,
         }
     }
 
@@ -72,6 +82,11 @@ impl Log {
         for (level, line) in std::mem::take(&mut self.pending) {
             self.write(level, &line);
         }
+    }
+
+    /// The console shell is running: from now on info lines stay off the console.
+    pub fn shell_started(&mut self) {
+        self.shell_up = true;
     }
 
     /// Milliseconds since init started.
@@ -102,6 +117,8 @@ impl Log {
 
     fn write(&mut self, level: Level, line: &str) {
         let Some(sinks) = &self.sinks else { return };
+        let routine = self.shell_up && level >= Level::Info;
+        let level = if routine { Level::Debug } else { level };
         let mut kernel_echoes = false;
         if let Some(path) = &sinks.kmsg {
             // One write(2) is one kmsg record.
@@ -112,7 +129,7 @@ impl Log {
                     f.write(record.as_bytes()).is_ok() && (level as u8) < sinks.console_loglevel;
             }
         }
-        if !kernel_echoes && (!sinks.quiet || level <= Level::Warn) {
+        if !kernel_echoes && !routine && (!sinks.quiet || level <= Level::Warn) {
             let _ = self.console.write_all(line.as_bytes());
             let _ = self.console.flush();
         }
@@ -195,6 +212,46 @@ mod tests {
             assert_eq!(
                 kmsg,
                 ["<6>init: mounted /proc", "<4>init: w", "<3>init: e"],
+                "{printk:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn after_the_shell_starts_info_is_kmsg_only() {
+        // (printk, console lines after shell_started)
+        let cases: &[(Option<&str>, Vec<&str>)] = &[
+            (None, vec!["init: w", "init: e"]),
+            // The kernel echoes warnings and errors itself; debug records stay off the console.
+            (Some("7 4 1 7"), vec![]),
+            (Some("4 4 1 7"), vec!["init: w"]),
+        ];
+        for (printk, want) in cases {
+            let dir = root(*printk);
+            let console = Buffer::default();
+            let mut log = Log::new(Instant::now(), Box::new(console.clone()));
+            log.open(dir.path(), false);
+            log.info("before");
+            log.shell_started();
+            log.info("released boot pages");
+            log.warn("w");
+            log.error("e");
+            let mut console_want = match printk {
+                Some(p) if p.starts_with('7') => vec![],
+                _ => vec!["init: before"],
+            };
+            console_want.extend(want.iter().copied());
+            assert_eq!(console.lines(), console_want, "{printk:?}");
+            let kmsg = std::fs::read_to_string(dir.path().join("dev/kmsg")).expect("test fixture");
+            let kmsg: Vec<String> = kmsg.lines().map(strip_time).collect();
+            assert_eq!(
+                kmsg,
+                [
+                    "<6>init: before",
+                    "<7>init: released boot pages",
+                    "<4>init: w",
+                    "<3>init: e"
+                ],
                 "{printk:?}"
             );
         }
