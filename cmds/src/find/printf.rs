@@ -1,0 +1,444 @@
+//! `-printf FORMAT` directives and escapes, and the `-ls` line (GNU findutils manual,
+//! "Format Directives" and "Print File Information").
+
+use std::fs::Metadata;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+use super::clock::{self, Tm};
+use super::eval::{name_of, other_stat, time_ns, type_letter, Entry};
+use super::expr::TimeField;
+use super::users::Users;
+
+/// The bytes `-printf FORMAT` prints for `f` (a `\c` ends the output early).
+pub fn render(format: &[u8], f: &Entry, users: &Users) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < format.len() {
+        match format[i] {
+            b'\\' if i + 1 < format.len() => {
+                i += 1;
+                let c = format[i];
+                i += 1;
+                match c {
+                    b'n' => out.push(b'\n'),
+                    b't' => out.push(b'\t'),
+                    b'r' => out.push(b'\r'),
+                    b'a' => out.push(7),
+                    b'b' => out.push(8),
+                    b'f' => out.push(12),
+                    b'v' => out.push(11),
+                    b'\\' => out.push(b'\\'),
+                    b'c' => return out,
+                    b'0'..=b'7' => {
+                        let mut v = u32::from(c - b'0');
+                        let mut n = 1;
+                        while n < 3 && i < format.len() && (b'0'..=b'7').contains(&format[i]) {
+                            v = v * 8 + u32::from(format[i] - b'0');
+                            i += 1;
+                            n += 1;
+                        }
+                        out.push(v as u8);
+                    }
+                    _ => out.extend_from_slice(&[b'\\', c]),
+                }
+            }
+            b'%' if i + 1 < format.len() => {
+                let (spec, next) = Spec::parse(format, i + 1);
+                i = next;
+                match spec.directive(format, &mut i, f, users) {
+                    Some((text, numeric)) => out.extend(spec.pad(text, numeric)),
+                    None => out.extend_from_slice(&format[spec.start - 1..i]),
+                }
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The `[-+ #0]*WIDTH[.PREC]` between `%` and the directive letter.
+struct Spec {
+    start: usize,
+    left: bool,
+    zero: bool,
+    alt: bool,
+    width: usize,
+    precision: Option<usize>,
+}
+
+impl Spec {
+    fn parse(f: &[u8], mut i: usize) -> (Spec, usize) {
+        let mut s = Spec {
+            start: i,
+            left: false,
+            zero: false,
+            alt: false,
+            width: 0,
+            precision: None,
+        };
+        while let Some(&c) = f.get(i) {
+            match c {
+                b'-' => s.left = true,
+                b'0' => s.zero = true,
+                b'#' => s.alt = true,
+                b'+' | b' ' => {}
+                _ => break,
+            }
+            i += 1;
+        }
+        while let Some(c) = f.get(i).filter(|c| c.is_ascii_digit()) {
+            s.width = s.width * 10 + usize::from(c - b'0');
+            i += 1;
+        }
+        if f.get(i) == Some(&b'.') {
+            i += 1;
+            let mut p = 0;
+            while let Some(c) = f.get(i).filter(|c| c.is_ascii_digit()) {
+                p = p * 10 + usize::from(c - b'0');
+                i += 1;
+            }
+            s.precision = Some(p);
+        }
+        (s, i)
+    }
+
+    fn pad(&self, mut text: Vec<u8>, numeric: bool) -> Vec<u8> {
+        if let Some(p) = self.precision.filter(|_| !numeric) {
+            text.truncate(p);
+        }
+        if text.len() >= self.width {
+            return text;
+        }
+        let fill = self.width - text.len();
+        if self.left {
+            text.extend(std::iter::repeat_n(b' ', fill));
+            text
+        } else {
+            let c = if self.zero && numeric { b'0' } else { b' ' };
+            let mut out: Vec<u8> = std::iter::repeat_n(c, fill).collect();
+            out.extend(text);
+            out
+        }
+    }
+
+    /// The text of the directive at `format[*i]` (advancing past it) and whether it is a
+    /// number; `None` for an unknown directive (printed as written).
+    fn directive(
+        &self,
+        format: &[u8],
+        i: &mut usize,
+        f: &Entry,
+        users: &Users,
+    ) -> Option<(Vec<u8>, bool)> {
+        let m = f.meta;
+        let c = *format.get(*i)?;
+        *i += 1;
+        let num = |n: u64| Some((n.to_string().into_bytes(), true));
+        let text = |s: &[u8]| Some((s.to_vec(), false));
+        let path = f.path.as_os_str().as_bytes();
+        match c {
+            b'%' => text(b"%"),
+            b'p' => text(path),
+            b'f' => text(name_of(f.path)),
+            b'h' => text(&dir_of(path)),
+            b'P' => text(below_root(path, f.root.as_os_str().as_bytes())),
+            b'H' => text(f.root.as_os_str().as_bytes()),
+            b's' => num(m.len()),
+            b'k' => num((m.blocks() * 512).div_ceil(1024)),
+            b'b' => num(m.blocks()),
+            b'm' => {
+                let mode = m.mode() & 0o7777;
+                let s = if self.alt {
+                    format!("{mode:#o}").replace("0o", "0")
+                } else {
+                    format!("{mode:o}")
+                };
+                Some((s.into_bytes(), true))
+            }
+            b'M' => text(mode_string(m).as_bytes()),
+            b'u' => text(user(users, m.uid()).as_bytes()),
+            b'g' => text(group(users, m.gid()).as_bytes()),
+            b'U' => num(u64::from(m.uid())),
+            b'G' => num(u64::from(m.gid())),
+            b'n' => num(m.nlink()),
+            b'i' => num(m.ino()),
+            b'd' => num(f.depth as u64),
+            b'D' => num(m.dev()),
+            b'l' => {
+                let target = std::fs::read_link(f.path).unwrap_or_default();
+                text(target.as_os_str().as_bytes())
+            }
+            b'y' => text(&[type_letter(m)]),
+            b'Y' => {
+                let other = other_stat(f);
+                let l = if f.followed {
+                    type_letter(m)
+                } else {
+                    type_letter(&other)
+                };
+                let l = if l == b'l' && std::fs::metadata(f.path).is_err() {
+                    b'N'
+                } else {
+                    l
+                };
+                text(&[l])
+            }
+            b'a' => text(ctime(time_ns(m, TimeField::Access)).as_bytes()),
+            b'c' => text(ctime(time_ns(m, TimeField::Change)).as_bytes()),
+            b't' => text(ctime(time_ns(m, TimeField::Modify)).as_bytes()),
+            b'A' | b'C' | b'T' => {
+                let field = match c {
+                    b'A' => TimeField::Access,
+                    b'C' => TimeField::Change,
+                    _ => TimeField::Modify,
+                };
+                let k = *format.get(*i)?;
+                *i += 1;
+                time_part(time_ns(m, field), k).map(|s| (s.into_bytes(), false))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `%h`: the leading directories; `.` when there are none.
+fn dir_of(path: &[u8]) -> Vec<u8> {
+    let trimmed = match path.iter().rposition(|&c| c != b'/') {
+        Some(end) => &path[..=end],
+        None => return b"/".to_vec(),
+    };
+    match trimmed.iter().rposition(|&c| c == b'/') {
+        Some(0) => b"/".to_vec(),
+        Some(i) => trimmed[..i].to_vec(),
+        None => b".".to_vec(),
+    }
+}
+
+/// `%P`: the path with its starting point (and the slash after it) removed.
+fn below_root<'a>(path: &'a [u8], root: &[u8]) -> &'a [u8] {
+    match path.strip_prefix(root) {
+        Some(rest) => rest.strip_prefix(b"/").unwrap_or(rest),
+        None => path,
+    }
+}
+
+fn user(users: &Users, uid: u32) -> String {
+    users
+        .user_name(uid)
+        .map_or_else(|| uid.to_string(), str::to_string)
+}
+
+fn group(users: &Users, gid: u32) -> String {
+    users
+        .group_name(gid)
+        .map_or_else(|| gid.to_string(), str::to_string)
+}
+
+/// `drwxr-xr-x`, as ls -l shows it.
+pub fn mode_string(m: &Metadata) -> String {
+    let mode = m.mode();
+    let t = m.file_type();
+    let kind = match type_letter(m) {
+        b'f' => '-',
+        b'p' if t.is_fifo() => 'p',
+        l => l as char,
+    };
+    let mut s = String::with_capacity(10);
+    s.push(kind);
+    let bit = |b: u32, c: char| if mode & b != 0 { c } else { '-' };
+    let special = |x: u32, sp: u32, on: char, off: char| match (mode & x != 0, mode & sp != 0) {
+        (true, true) => on,
+        (false, true) => off,
+        (true, false) => 'x',
+        (false, false) => '-',
+    };
+    s.push(bit(0o400, 'r'));
+    s.push(bit(0o200, 'w'));
+    s.push(special(0o100, 0o4000, 's', 'S'));
+    s.push(bit(0o040, 'r'));
+    s.push(bit(0o020, 'w'));
+    s.push(special(0o010, 0o2000, 's', 'S'));
+    s.push(bit(0o004, 'r'));
+    s.push(bit(0o002, 'w'));
+    s.push(special(0o001, 0o1000, 't', 'T'));
+    s
+}
+
+fn split_ns(ns: i128) -> (i64, u32) {
+    let secs = ns.div_euclid(1_000_000_000) as i64;
+    (secs, ns.rem_euclid(1_000_000_000) as u32)
+}
+
+/// `%t`: `Tue Dec  1 20:24:46.6694100320 2026` (ctime with GNU's 10-digit fraction).
+fn ctime(ns: i128) -> String {
+    let (secs, frac) = split_ns(ns);
+    let tm = clock::local(secs);
+    format!(
+        "{} {} {:>2} {:02}:{:02}:{:02}.{frac:09}0 {}",
+        tm.day_name(),
+        tm.month_name(),
+        tm.mday,
+        tm.hour,
+        tm.min,
+        tm.sec,
+        tm.year
+    )
+}
+
+/// One `%Tk` field.
+fn time_part(ns: i128, k: u8) -> Option<String> {
+    let (secs, frac) = split_ns(ns);
+    let tm: Tm = clock::local(secs);
+    let hms = format!("{:02}:{:02}:{:02}", tm.hour, tm.min, tm.sec);
+    let ymd = format!("{:04}-{:02}-{:02}", tm.year, tm.mon + 1, tm.mday);
+    let hour12 = if tm.hour % 12 == 0 { 12 } else { tm.hour % 12 };
+    let ampm = if tm.hour < 12 { "AM" } else { "PM" };
+    Some(match k {
+        b'@' => format!("{secs}.{frac:09}0"),
+        b'Y' => tm.year.to_string(),
+        b'y' => format!("{:02}", tm.year.rem_euclid(100)),
+        b'm' => format!("{:02}", tm.mon + 1),
+        b'd' => format!("{:02}", tm.mday),
+        b'e' => format!("{:>2}", tm.mday),
+        b'H' => format!("{:02}", tm.hour),
+        b'k' => format!("{:>2}", tm.hour),
+        b'I' => format!("{hour12:02}"),
+        b'l' => format!("{hour12:>2}"),
+        b'p' => ampm.to_string(),
+        b'M' => format!("{:02}", tm.min),
+        b'S' => format!("{:02}.{frac:09}0", tm.sec),
+        b'T' => format!("{hms}.{frac:09}0"),
+        b'X' => hms,
+        b'R' => format!("{:02}:{:02}", tm.hour, tm.min),
+        b'r' => format!("{hour12:02}:{:02}:{:02} {ampm}", tm.min, tm.sec),
+        b'+' => format!("{ymd}+{hms}.{frac:09}0"),
+        b'F' => ymd,
+        b'D' | b'x' => format!(
+            "{:02}/{:02}/{:02}",
+            tm.mon + 1,
+            tm.mday,
+            tm.year.rem_euclid(100)
+        ),
+        b'a' => tm.day_name().to_string(),
+        b'A' => full_day(tm.wday).to_string(),
+        b'b' | b'h' => tm.month_name().to_string(),
+        b'B' => full_month(tm.mon).to_string(),
+        b'j' => format!("{:03}", tm.yday + 1),
+        b's' => secs.to_string(),
+        b'w' => tm.wday.to_string(),
+        b'u' => (if tm.wday == 0 { 7 } else { tm.wday }).to_string(),
+        b'z' => {
+            let off = tm.gmtoff;
+            let sign = if off < 0 { '-' } else { '+' };
+            format!("{sign}{:02}{:02}", off.abs() / 3600, off.abs() % 3600 / 60)
+        }
+        b'c' => format!(
+            "{} {} {:>2} {hms} {}",
+            tm.day_name(),
+            tm.month_name(),
+            tm.mday,
+            tm.year
+        ),
+        _ => return None,
+    })
+}
+
+fn full_day(wday: i32) -> &'static str {
+    const NAMES: [&str; 7] = [
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ];
+    NAMES.get(wday as usize).copied().unwrap_or("?")
+}
+
+fn full_month(mon: i32) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    NAMES.get(mon as usize).copied().unwrap_or("?")
+}
+
+/// The `-ls` line: inode, 1K blocks, mode, links, owner, group, size, date, path.
+pub fn ls_line(f: &Entry, users: &Users, now: i64) -> Vec<u8> {
+    let m = f.meta;
+    let size = if m.file_type().is_block_device() || m.file_type().is_char_device() {
+        let rdev = m.rdev();
+        format!("{:>3}, {:>3}", libc::major(rdev), libc::minor(rdev))
+    } else {
+        m.len().to_string()
+    };
+    let (secs, _) = split_ns(time_ns(m, TimeField::Modify));
+    let tm = clock::local(secs);
+    // ls(1): a date more than six months old (or in the future) shows the year.
+    let half_year = 31_556_952 / 2;
+    let when = if secs > now - half_year && secs <= now {
+        format!("{:02}:{:02}", tm.hour, tm.min)
+    } else {
+        format!(" {}", tm.year)
+    };
+    let head = format!(
+        "{:>9} {:>6} {} {:>3} {:<8} {:<8} {:>8} {} {:>2} {:>5} ",
+        m.ino(),
+        (m.blocks() * 512).div_ceil(1024),
+        mode_string(m),
+        m.nlink(),
+        user(users, m.uid()),
+        group(users, m.gid()),
+        size,
+        tm.month_name(),
+        tm.mday,
+        when
+    );
+    let mut line = head.into_bytes();
+    line.extend_from_slice(f.path.as_os_str().as_bytes());
+    if m.file_type().is_symlink() {
+        if let Ok(target) = std::fs::read_link(f.path) {
+            line.extend_from_slice(b" -> ");
+            line.extend_from_slice(target.as_os_str().as_bytes());
+        }
+    }
+    line.push(b'\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dirs_and_roots() {
+        let cases = [
+            ("a/b/c", "a/b"),
+            ("c", "."),
+            ("/c", "/"),
+            ("/", "/"),
+            ("./x", "."),
+        ];
+        for (path, want) in cases {
+            assert_eq!(dir_of(path.as_bytes()), want.as_bytes(), "{path}");
+        }
+        assert_eq!(below_root(b"./a/b", b"."), b"a/b");
+        assert_eq!(below_root(b".", b"."), b"");
+        assert_eq!(below_root(b"dir/x", b"dir/"), b"x");
+    }
+}
