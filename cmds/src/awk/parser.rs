@@ -1,0 +1,847 @@
+//! Recursive-descent parser for POSIX awk's grammar (XCU awk, "Grammar"): precedence from
+//! `?:` down to `$`, juxtaposition as concatenation, `>` in a print list as redirection,
+//! `(a, b) in arr`, `cmd | getline`, and newlines as terminators where the grammar allows.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::ast::*;
+use super::ere;
+use super::lexer::{lex, Builtin, Tok, Token};
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    /// The offending source line (syntax errors) or a message (others).
+    pub context: String,
+    pub syntax: bool,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.syntax {
+            write!(
+                f,
+                "syntax error at source line {}: {}",
+                self.line, self.context
+            )
+        } else {
+            write!(f, "{} at source line {}", self.context, self.line)
+        }
+    }
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+struct Parser<'a> {
+    src: &'a [u8],
+    toks: Vec<Token>,
+    pos: usize,
+    globals: HashMap<String, usize>,
+    global_names: Vec<String>,
+    locals: Option<HashMap<String, usize>>,
+    funcs: Vec<Option<Func>>,
+    func_index: HashMap<String, usize>,
+    func_first_use: Vec<usize>,
+    regexes: Vec<regex::bytes::Regex>,
+    /// Parsing a print list outside parentheses: `>` redirects.
+    no_gt: bool,
+}
+
+pub fn parse(src: &[u8]) -> PResult<Program> {
+    let toks = lex(src).map_err(|e| ParseError {
+        line: e.line,
+        context: e.msg,
+        syntax: false,
+    })?;
+    let mut p = Parser {
+        src,
+        toks,
+        pos: 0,
+        globals: HashMap::new(),
+        global_names: Vec::new(),
+        locals: None,
+        funcs: Vec::new(),
+        func_index: HashMap::new(),
+        func_first_use: Vec::new(),
+        regexes: Vec::new(),
+        no_gt: false,
+    };
+    for name in SPECIALS {
+        p.global(name);
+    }
+    let rules = p.program()?;
+    let mut funcs = Vec::new();
+    for (i, f) in p.funcs.into_iter().enumerate() {
+        match f {
+            Some(f) => funcs.push(f),
+            None => {
+                let name = p
+                    .func_index
+                    .iter()
+                    .find(|(_, &v)| v == i)
+                    .map(|(k, _)| k.clone());
+                return Err(ParseError {
+                    line: p.func_first_use[i],
+                    context: format!("calling undefined function {}", name.unwrap_or_default()),
+                    syntax: false,
+                });
+            }
+        }
+    }
+    Ok(Program {
+        rules,
+        funcs,
+        globals: p.global_names,
+        regexes: p.regexes,
+    })
+}
+
+fn is_lvalue(e: &Expr) -> bool {
+    matches!(e, Expr::Var(_) | Expr::Field(_) | Expr::Index(..))
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> &Tok {
+        &self.toks[self.pos].tok
+    }
+
+    fn peek_at(&self, n: usize) -> &Tok {
+        let i = (self.pos + n).min(self.toks.len() - 1);
+        &self.toks[i].tok
+    }
+
+    fn advance(&mut self) -> Tok {
+        let t = self.toks[self.pos].tok.clone();
+        if self.pos + 1 < self.toks.len() {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn eat(&mut self, t: &Tok) -> bool {
+        if self.peek() == t {
+            self.advance();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn error<T>(&self) -> PResult<T> {
+        let line = self.toks[self.pos].line;
+        let text = self
+            .src
+            .split(|&b| b == b'\n')
+            .nth(line - 1)
+            .unwrap_or_default();
+        Err(ParseError {
+            line,
+            context: String::from_utf8_lossy(text).trim().to_string(),
+            syntax: true,
+        })
+    }
+
+    fn expect(&mut self, t: &Tok) -> PResult<()> {
+        if self.eat(t) {
+            Ok(())
+        } else {
+            self.error()
+        }
+    }
+
+    fn opt_newlines(&mut self) {
+        while self.eat(&Tok::Newline) {}
+    }
+
+    fn skip_terminators(&mut self) {
+        while matches!(self.peek(), Tok::Newline | Tok::Semi) {
+            self.advance();
+        }
+    }
+
+    fn global(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.globals.get(name) {
+            return i;
+        }
+        let i = self.global_names.len();
+        self.global_names.push(name.to_string());
+        self.globals.insert(name.to_string(), i);
+        i
+    }
+
+    fn var(&mut self, name: &str) -> Var {
+        if let Some(l) = self.locals.as_ref().and_then(|m| m.get(name)) {
+            return Var::Local(*l);
+        }
+        Var::Global(self.global(name))
+    }
+
+    fn func_slot(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.func_index.get(name) {
+            return i;
+        }
+        let i = self.funcs.len();
+        self.funcs.push(None);
+        self.func_first_use.push(self.toks[self.pos].line);
+        self.func_index.insert(name.to_string(), i);
+        i
+    }
+
+    fn program(&mut self) -> PResult<Vec<Rule>> {
+        let mut rules = Vec::new();
+        self.skip_terminators();
+        while *self.peek() != Tok::Eof {
+            match self.peek().clone() {
+                Tok::Function => self.function()?,
+                Tok::Begin | Tok::End => {
+                    let pattern = if self.advance() == Tok::Begin {
+                        Pattern::Begin
+                    } else {
+                        Pattern::End
+                    };
+                    if *self.peek() != Tok::LBrace {
+                        return self.error();
+                    }
+                    let action = Some(self.block()?);
+                    rules.push(Rule { pattern, action });
+                }
+                Tok::LBrace => {
+                    let action = Some(self.block()?);
+                    rules.push(Rule {
+                        pattern: Pattern::All,
+                        action,
+                    });
+                }
+                _ => {
+                    let e = self.expr()?;
+                    let pattern = if self.eat(&Tok::Comma) {
+                        self.opt_newlines();
+                        Pattern::Range(e, self.expr()?)
+                    } else {
+                        Pattern::Expr(e)
+                    };
+                    let action = if *self.peek() == Tok::LBrace {
+                        Some(self.block()?)
+                    } else {
+                        None
+                    };
+                    rules.push(Rule { pattern, action });
+                }
+            }
+            if !matches!(self.peek(), Tok::Newline | Tok::Semi | Tok::Eof)
+                && !matches!(self.toks[self.pos - 1].tok, Tok::RBrace)
+            {
+                return self.error();
+            }
+            self.skip_terminators();
+        }
+        Ok(rules)
+    }
+
+    fn function(&mut self) -> PResult<()> {
+        self.advance();
+        let name = match self.advance() {
+            Tok::Name(n) | Tok::FuncName(n) => n,
+            _ => return self.error(),
+        };
+        let slot = self.func_slot(&name);
+        if self.funcs[slot].is_some() {
+            return self.error();
+        }
+        self.expect(&Tok::LParen)?;
+        let mut params = HashMap::new();
+        self.opt_newlines();
+        while let Tok::Name(p) = self.peek().clone() {
+            self.advance();
+            let n = params.len();
+            params.insert(p, n);
+            self.opt_newlines();
+            if !self.eat(&Tok::Comma) {
+                break;
+            }
+            self.opt_newlines();
+        }
+        self.expect(&Tok::RParen)?;
+        self.opt_newlines();
+        let nparams = params.len();
+        self.locals = Some(params);
+        let body = self.block()?;
+        self.locals = None;
+        self.funcs[slot] = Some(Func {
+            name,
+            nparams,
+            body,
+        });
+        Ok(())
+    }
+
+    fn block(&mut self) -> PResult<Vec<Stmt>> {
+        self.expect(&Tok::LBrace)?;
+        let mut body = Vec::new();
+        loop {
+            self.skip_terminators();
+            if self.eat(&Tok::RBrace) {
+                return Ok(body);
+            }
+            body.push(self.stmt()?);
+        }
+    }
+
+    /// After a simple statement: `;`, newline, or (not consumed) `}`.
+    fn end_simple(&mut self) -> PResult<()> {
+        match self.peek() {
+            Tok::Semi | Tok::Newline => {
+                self.advance();
+                Ok(())
+            }
+            Tok::RBrace | Tok::Eof => Ok(()),
+            _ => self.error(),
+        }
+    }
+
+    fn stmt(&mut self) -> PResult<Stmt> {
+        match self.peek().clone() {
+            Tok::LBrace => Ok(Stmt::Block(self.block()?)),
+            Tok::Semi => {
+                self.advance();
+                Ok(Stmt::Block(Vec::new()))
+            }
+            Tok::If => {
+                self.advance();
+                self.expect(&Tok::LParen)?;
+                let cond = self.expr()?;
+                self.expect(&Tok::RParen)?;
+                self.opt_newlines();
+                let then = self.stmt()?;
+                let save = self.pos;
+                self.skip_terminators();
+                if self.eat(&Tok::Else) {
+                    self.opt_newlines();
+                    let els = self.stmt()?;
+                    Ok(Stmt::If(cond, Box::new(then), Some(Box::new(els))))
+                } else {
+                    self.pos = save;
+                    Ok(Stmt::If(cond, Box::new(then), None))
+                }
+            }
+            Tok::While => {
+                self.advance();
+                self.expect(&Tok::LParen)?;
+                let cond = self.expr()?;
+                self.expect(&Tok::RParen)?;
+                if self.eat(&Tok::Semi) {
+                    return Ok(Stmt::While(cond, Box::new(Stmt::Block(Vec::new()))));
+                }
+                self.opt_newlines();
+                Ok(Stmt::While(cond, Box::new(self.stmt()?)))
+            }
+            Tok::Do => {
+                self.advance();
+                self.opt_newlines();
+                let body = self.stmt()?;
+                self.skip_terminators();
+                self.expect(&Tok::While)?;
+                self.expect(&Tok::LParen)?;
+                let cond = self.expr()?;
+                self.expect(&Tok::RParen)?;
+                self.end_simple()?;
+                Ok(Stmt::Do(Box::new(body), cond))
+            }
+            Tok::For => self.for_stmt(),
+            _ => {
+                let s = self.simple_stmt()?;
+                self.end_simple()?;
+                Ok(s)
+            }
+        }
+    }
+
+    fn for_stmt(&mut self) -> PResult<Stmt> {
+        self.advance();
+        self.expect(&Tok::LParen)?;
+        if let (Tok::Name(k), Tok::In, Tok::Name(a), Tok::RParen) = (
+            self.peek().clone(),
+            self.peek_at(1).clone(),
+            self.peek_at(2).clone(),
+            self.peek_at(3).clone(),
+        ) {
+            self.pos += 4;
+            self.opt_newlines();
+            let key = Expr::Var(self.var(&k));
+            let arr = self.var(&a);
+            return Ok(Stmt::ForIn(key, arr, Box::new(self.stmt()?)));
+        }
+        let init = if *self.peek() == Tok::Semi {
+            None
+        } else {
+            Some(Box::new(self.simple_stmt()?))
+        };
+        self.expect(&Tok::Semi)?;
+        self.opt_newlines();
+        let cond = if *self.peek() == Tok::Semi {
+            None
+        } else {
+            Some(self.expr()?)
+        };
+        self.expect(&Tok::Semi)?;
+        self.opt_newlines();
+        let step = if *self.peek() == Tok::RParen {
+            None
+        } else {
+            Some(Box::new(self.simple_stmt()?))
+        };
+        self.expect(&Tok::RParen)?;
+        if self.eat(&Tok::Semi) {
+            return Ok(Stmt::For(
+                init,
+                cond,
+                step,
+                Box::new(Stmt::Block(Vec::new())),
+            ));
+        }
+        self.opt_newlines();
+        Ok(Stmt::For(init, cond, step, Box::new(self.stmt()?)))
+    }
+
+    fn at_end_of_simple(&self) -> bool {
+        matches!(
+            self.peek(),
+            Tok::Semi | Tok::Newline | Tok::RBrace | Tok::Eof
+        )
+    }
+
+    fn simple_stmt(&mut self) -> PResult<Stmt> {
+        Ok(match self.peek().clone() {
+            Tok::Print | Tok::Printf => {
+                let printf = self.advance() == Tok::Printf;
+                let mut args = Vec::new();
+                if !self.at_end_of_simple()
+                    && !matches!(self.peek(), Tok::Gt | Tok::Append | Tok::Pipe)
+                {
+                    let save = self.no_gt;
+                    self.no_gt = true;
+                    args = self.expr_list()?;
+                    self.no_gt = save;
+                    if let [Expr::Group(list)] = &args[..] {
+                        args = list.clone();
+                    }
+                }
+                if printf && args.is_empty() {
+                    return self.error();
+                }
+                let redir = match self.peek() {
+                    Tok::Gt | Tok::Append | Tok::Pipe => {
+                        let kind = match self.advance() {
+                            Tok::Gt => RedirKind::Write,
+                            Tok::Append => RedirKind::Append,
+                            _ => RedirKind::Pipe,
+                        };
+                        let save = self.no_gt;
+                        self.no_gt = true;
+                        let target = self.concat()?;
+                        self.no_gt = save;
+                        Some((kind, target))
+                    }
+                    _ => None,
+                };
+                if printf {
+                    Stmt::Printf(args, redir)
+                } else {
+                    Stmt::Print(args, redir)
+                }
+            }
+            Tok::Next => {
+                self.advance();
+                Stmt::Next
+            }
+            Tok::Nextfile => {
+                self.advance();
+                Stmt::NextFile
+            }
+            Tok::Break => {
+                self.advance();
+                Stmt::Break
+            }
+            Tok::Continue => {
+                self.advance();
+                Stmt::Continue
+            }
+            Tok::Exit | Tok::Return => {
+                let exit = self.advance() == Tok::Exit;
+                let e = if self.at_end_of_simple() {
+                    None
+                } else {
+                    Some(self.expr()?)
+                };
+                if exit {
+                    Stmt::Exit(e)
+                } else {
+                    Stmt::Return(e)
+                }
+            }
+            Tok::Delete => {
+                self.advance();
+                let Tok::Name(n) = self.advance() else {
+                    return self.error();
+                };
+                let v = self.var(&n);
+                if self.eat(&Tok::LBracket) {
+                    let subs = self.expr_list()?;
+                    self.expect(&Tok::RBracket)?;
+                    Stmt::Delete(v, Some(subs))
+                } else {
+                    Stmt::Delete(v, None)
+                }
+            }
+            _ => Stmt::Expr(self.expr()?),
+        })
+    }
+
+    fn expr_list(&mut self) -> PResult<Vec<Expr>> {
+        let mut list = vec![self.expr()?];
+        while self.eat(&Tok::Comma) {
+            self.opt_newlines();
+            list.push(self.expr()?);
+        }
+        Ok(list)
+    }
+
+    fn expr(&mut self) -> PResult<Expr> {
+        let lhs = self.ternary()?;
+        let op = match self.peek() {
+            Tok::Assign => None,
+            Tok::AddAssign => Some(BinOp::Add),
+            Tok::SubAssign => Some(BinOp::Sub),
+            Tok::MulAssign => Some(BinOp::Mul),
+            Tok::DivAssign => Some(BinOp::Div),
+            Tok::ModAssign => Some(BinOp::Mod),
+            Tok::PowAssign => Some(BinOp::Pow),
+            _ => return Ok(lhs),
+        };
+        if !is_lvalue(&lhs) {
+            return self.error();
+        }
+        self.advance();
+        self.opt_newlines();
+        let rhs = self.expr()?;
+        Ok(Expr::Assign(op, Box::new(lhs), Box::new(rhs)))
+    }
+
+    fn ternary(&mut self) -> PResult<Expr> {
+        let cond = self.or()?;
+        if !self.eat(&Tok::Question) {
+            return Ok(cond);
+        }
+        self.opt_newlines();
+        let a = self.expr()?;
+        self.opt_newlines();
+        self.expect(&Tok::Colon)?;
+        self.opt_newlines();
+        let b = self.expr()?;
+        Ok(Expr::Cond(Box::new(cond), Box::new(a), Box::new(b)))
+    }
+
+    fn or(&mut self) -> PResult<Expr> {
+        let mut e = self.and()?;
+        while self.eat(&Tok::Or) {
+            self.opt_newlines();
+            e = Expr::Or(Box::new(e), Box::new(self.and()?));
+        }
+        Ok(e)
+    }
+
+    fn and(&mut self) -> PResult<Expr> {
+        let mut e = self.in_expr()?;
+        while self.eat(&Tok::And) {
+            self.opt_newlines();
+            e = Expr::And(Box::new(e), Box::new(self.in_expr()?));
+        }
+        Ok(e)
+    }
+
+    fn in_expr(&mut self) -> PResult<Expr> {
+        let mut e = self.match_expr()?;
+        while *self.peek() == Tok::In {
+            self.advance();
+            let Tok::Name(a) = self.advance() else {
+                return self.error();
+            };
+            let arr = self.var(&a);
+            let subs = match e {
+                Expr::Group(list) => list,
+                other => vec![other],
+            };
+            e = Expr::In(subs, arr);
+        }
+        Ok(e)
+    }
+
+    fn match_expr(&mut self) -> PResult<Expr> {
+        let mut e = self.comparison()?;
+        loop {
+            let neg = match self.peek() {
+                Tok::Tilde => false,
+                Tok::NoMatch => true,
+                _ => return Ok(e),
+            };
+            self.advance();
+            let rhs = self.comparison()?;
+            e = Expr::Match(neg, Box::new(e), Box::new(rhs));
+        }
+    }
+
+    fn comparison(&mut self) -> PResult<Expr> {
+        let mut e = self.concat()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Lt => CmpOp::Lt,
+                Tok::Le => CmpOp::Le,
+                Tok::Gt if !self.no_gt => CmpOp::Gt,
+                Tok::Ge => CmpOp::Ge,
+                Tok::Eq => CmpOp::Eq,
+                Tok::Ne => CmpOp::Ne,
+                _ => return Ok(e),
+            };
+            self.advance();
+            let rhs = self.concat()?;
+            e = Expr::Cmp(op, Box::new(e), Box::new(rhs));
+        }
+    }
+
+    fn starts_operand(&self) -> bool {
+        match self.peek() {
+            Tok::Number(_)
+            | Tok::Str(_)
+            | Tok::Regex(_)
+            | Tok::Name(_)
+            | Tok::FuncName(_)
+            | Tok::Builtin(_)
+            | Tok::Dollar
+            | Tok::Not
+            | Tok::LParen
+            | Tok::Minus
+            | Tok::Plus
+            | Tok::Incr
+            | Tok::Decr => true,
+            // `x "cmd" | getline`: only a getline not preceded by `|` starts an operand.
+            _ => false,
+        }
+    }
+
+    /// Concatenation, and `expr | getline [var]` which binds just above it.
+    fn concat(&mut self) -> PResult<Expr> {
+        let mut e = self.additive()?;
+        loop {
+            if *self.peek() == Tok::Pipe && *self.peek_at(1) == Tok::Getline {
+                self.pos += 2;
+                let var = self.getline_var()?;
+                e = Expr::Getline(GetlineSrc::Cmd(Box::new(e)), var);
+                continue;
+            }
+            if !self.starts_operand() || matches!(self.peek(), Tok::Minus | Tok::Plus | Tok::Not) {
+                return Ok(e);
+            }
+            let rhs = self.additive()?;
+            e = Expr::Concat(Box::new(e), Box::new(rhs));
+        }
+    }
+
+    fn additive(&mut self) -> PResult<Expr> {
+        let mut e = self.multiplicative()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Plus => BinOp::Add,
+                Tok::Minus => BinOp::Sub,
+                _ => return Ok(e),
+            };
+            self.advance();
+            e = Expr::Bin(op, Box::new(e), Box::new(self.multiplicative()?));
+        }
+    }
+
+    fn multiplicative(&mut self) -> PResult<Expr> {
+        let mut e = self.unary()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Star => BinOp::Mul,
+                Tok::Slash => BinOp::Div,
+                Tok::Percent => BinOp::Mod,
+                _ => return Ok(e),
+            };
+            self.advance();
+            e = Expr::Bin(op, Box::new(e), Box::new(self.unary()?));
+        }
+    }
+
+    fn unary(&mut self) -> PResult<Expr> {
+        match self.peek() {
+            Tok::Not => {
+                self.advance();
+                Ok(Expr::Not(Box::new(self.unary()?)))
+            }
+            Tok::Minus => {
+                self.advance();
+                Ok(Expr::Neg(Box::new(self.unary()?)))
+            }
+            Tok::Plus => {
+                self.advance();
+                Ok(Expr::Plus(Box::new(self.unary()?)))
+            }
+            _ => self.power(),
+        }
+    }
+
+    fn power(&mut self) -> PResult<Expr> {
+        let base = self.postfix()?;
+        if !self.eat(&Tok::Caret) {
+            return Ok(base);
+        }
+        // right-associative, and the exponent may carry a sign: 2^-1
+        let exp = match self.peek() {
+            Tok::Minus | Tok::Plus | Tok::Not => self.unary()?,
+            _ => self.power()?,
+        };
+        Ok(Expr::Bin(BinOp::Pow, Box::new(base), Box::new(exp)))
+    }
+
+    fn postfix(&mut self) -> PResult<Expr> {
+        let e = self.primary()?;
+        if is_lvalue(&e) {
+            let delta = match self.peek() {
+                Tok::Incr => 1.0,
+                Tok::Decr => -1.0,
+                _ => return Ok(e),
+            };
+            self.advance();
+            return Ok(Expr::Incr(false, delta, Box::new(e)));
+        }
+        Ok(e)
+    }
+
+    fn getline_var(&mut self) -> PResult<Option<Box<Expr>>> {
+        Ok(match self.peek() {
+            Tok::Name(_) | Tok::Dollar => Some(Box::new(self.primary()?)),
+            _ => None,
+        })
+    }
+
+    fn grouped_args(&mut self) -> PResult<Vec<Expr>> {
+        self.expect(&Tok::LParen)?;
+        let save = self.no_gt;
+        self.no_gt = false;
+        self.opt_newlines();
+        let args = if *self.peek() == Tok::RParen {
+            Vec::new()
+        } else {
+            self.expr_list()?
+        };
+        self.opt_newlines();
+        self.no_gt = save;
+        self.expect(&Tok::RParen)?;
+        Ok(args)
+    }
+
+    fn primary(&mut self) -> PResult<Expr> {
+        match self.peek().clone() {
+            Tok::Number(n) => {
+                self.advance();
+                Ok(Expr::Num(n))
+            }
+            Tok::Str(s) => {
+                self.advance();
+                Ok(Expr::Str(Rc::from(s)))
+            }
+            Tok::Regex(r) => {
+                let re = match ere::compile(&r) {
+                    Ok(re) => re,
+                    Err(msg) => {
+                        return Err(ParseError {
+                            line: self.toks[self.pos].line,
+                            context: format!(
+                                "regular expression /{}/: {msg}",
+                                String::from_utf8_lossy(&r)
+                            ),
+                            syntax: false,
+                        })
+                    }
+                };
+                self.advance();
+                self.regexes.push(re);
+                Ok(Expr::Regex(self.regexes.len() - 1))
+            }
+            Tok::Dollar => {
+                self.advance();
+                let e = match self.peek() {
+                    Tok::Minus | Tok::Plus | Tok::Not => self.unary()?,
+                    _ => self.primary()?,
+                };
+                Ok(Expr::Field(Box::new(e)))
+            }
+            Tok::Not | Tok::Minus | Tok::Plus => self.unary(),
+            Tok::Incr | Tok::Decr => {
+                let delta = if self.advance() == Tok::Incr {
+                    1.0
+                } else {
+                    -1.0
+                };
+                let e = self.primary()?;
+                if !is_lvalue(&e) {
+                    return self.error();
+                }
+                Ok(Expr::Incr(true, delta, Box::new(e)))
+            }
+            Tok::LParen => {
+                self.advance();
+                let save = self.no_gt;
+                self.no_gt = false;
+                let mut list = self.expr_list()?;
+                self.no_gt = save;
+                self.expect(&Tok::RParen)?;
+                if list.len() == 1 {
+                    Ok(list.remove(0))
+                } else {
+                    Ok(Expr::Group(list))
+                }
+            }
+            Tok::Name(n) => {
+                self.advance();
+                let v = self.var(&n);
+                if self.eat(&Tok::LBracket) {
+                    let save = self.no_gt;
+                    self.no_gt = false;
+                    let subs = self.expr_list()?;
+                    self.no_gt = save;
+                    self.expect(&Tok::RBracket)?;
+                    Ok(Expr::Index(v, subs))
+                } else {
+                    Ok(Expr::Var(v))
+                }
+            }
+            Tok::FuncName(n) => {
+                self.advance();
+                let slot = self.func_slot(&n);
+                let args = self.grouped_args()?;
+                Ok(Expr::Call(slot, args))
+            }
+            Tok::Builtin(b) => {
+                self.advance();
+                if b == Builtin::Length && *self.peek() != Tok::LParen {
+                    return Ok(Expr::Builtin(b, Vec::new()));
+                }
+                let args = self.grouped_args()?;
+                Ok(Expr::Builtin(b, args))
+            }
+            Tok::Getline => {
+                self.advance();
+                let var = self.getline_var()?;
+                if self.eat(&Tok::Lt) {
+                    let file = self.primary()?;
+                    return Ok(Expr::Getline(GetlineSrc::File(Box::new(file)), var));
+                }
+                Ok(Expr::Getline(GetlineSrc::Main, var))
+            }
+            _ => self.error(),
+        }
+    }
+}
