@@ -1,0 +1,171 @@
+//! The terminal: raw mode through termios (restored on drop, on panic, and by the caller on
+//! SIGTERM/SIGHUP), its size (TIOCGWINSZ, else $LINES/$COLUMNS, else 80×24), and signals
+//! turned into flags the main loop polls (handlers only store an atomic).
+
+use std::io::{self, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::Mutex;
+
+use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use nix::sys::termios::{self, SetArg, SpecialCharacterIndices, Termios};
+
+static SAVED: Mutex<Option<libc::termios>> = Mutex::new(None);
+static FATAL: AtomicI32 = AtomicI32::new(0);
+static RESIZED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    if sig == libc::SIGWINCH {
+        RESIZED.store(true, Ordering::Relaxed);
+    } else {
+        FATAL.store(sig, Ordering::Relaxed);
+    }
+}
+
+/// Raw mode on stdin while this lives.
+pub struct RawTerm {
+    _private: (),
+}
+
+fn stdin_fd() -> BorrowedFd<'static> {
+    // SAFETY: fd 0 stays open for the life of the process.
+    unsafe { BorrowedFd::borrow_raw(0) }
+}
+
+impl RawTerm {
+    pub fn enter() -> io::Result<RawTerm> {
+        let orig: Termios = termios::tcgetattr(stdin_fd()).map_err(io::Error::from)?;
+        if let Ok(mut saved) = SAVED.lock() {
+            *saved = Some(libc::termios::from(orig.clone()));
+        }
+        let mut raw = orig;
+        termios::cfmakeraw(&mut raw);
+        raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
+        raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
+        termios::tcsetattr(stdin_fd(), SetArg::TCSANOW, &raw).map_err(io::Error::from)?;
+        // No SA_RESTART: a signal interrupts the wait for input, so the loop sees it at once.
+        let action = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        for sig in [
+            Signal::SIGTERM,
+            Signal::SIGHUP,
+            Signal::SIGWINCH,
+            Signal::SIGQUIT,
+        ] {
+            // SAFETY: the handler only stores to atomics, which is async-signal-safe.
+            unsafe {
+                let _ = sigaction(sig, &action);
+            }
+        }
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+        // The alternate screen keeps the shell's screen (terminals without it ignore this).
+        let mut out = io::stdout();
+        let _ = out.write_all(b"\x1b[?1049h");
+        let _ = out.flush();
+        Ok(RawTerm { _private: () })
+    }
+}
+
+impl Drop for RawTerm {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Put the terminal back as it was (idempotent).
+pub fn restore() {
+    let saved = SAVED.lock().ok().and_then(|mut s| s.take());
+    if let Some(t) = saved {
+        let mut out = io::stdout();
+        let _ = out.write_all(b"\x1b[r\x1b[?25h\x1b[?1049l");
+        let _ = out.flush();
+        let _ = termios::tcsetattr(stdin_fd(), SetArg::TCSANOW, &Termios::from(t));
+    }
+}
+
+/// A pending SIGTERM/SIGHUP/SIGQUIT.
+pub fn fatal_signal() -> Option<Signal> {
+    match FATAL.load(Ordering::Relaxed) {
+        0 => None,
+        n => Signal::try_from(n).ok(),
+    }
+}
+
+/// Die of `sig` as the default action would (after restoring the terminal).
+pub fn die_of(sig: Signal) {
+    restore();
+    // SAFETY: resetting to the default action; no handler code runs.
+    unsafe {
+        let _ = nix::sys::signal::signal(sig, SigHandler::SigDfl);
+    }
+    let _ = nix::sys::signal::raise(sig);
+}
+
+pub fn take_resized() -> bool {
+    RESIZED.swap(false, Ordering::Relaxed)
+}
+
+/// Rows and columns of the terminal.
+pub fn size() -> (usize, usize) {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one winsize into the struct we pass.
+    let ok = unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0
+        // SAFETY: as above, on stdin.
+        || unsafe { libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) } == 0;
+    if ok && ws.ws_row > 0 && ws.ws_col > 0 {
+        return (usize::from(ws.ws_row), usize::from(ws.ws_col));
+    }
+    let env = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .unwrap_or(default)
+    };
+    (env("LINES", 24), env("COLUMNS", 80))
+}
+
+/// Wait up to `timeout_ms` (-1: forever) for input on stdin. Ok(false) on timeout or signal.
+pub fn wait_input(timeout_ms: i32) -> io::Result<bool> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let fd = stdin_fd();
+    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    let timeout = if timeout_ms < 0 {
+        PollTimeout::NONE
+    } else {
+        PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::NONE)
+    };
+    match poll(&mut fds, timeout) {
+        Ok(0) => Ok(false),
+        Ok(_) => Ok(true),
+        Err(nix::errno::Errno::EINTR) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Read what input is there (0 bytes: end of input, the terminal hung up).
+pub fn read_input(buf: &mut [u8]) -> io::Result<usize> {
+    match nix::unistd::read(stdin_fd(), buf) {
+        Ok(n) => Ok(n),
+        Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {
+            Err(io::ErrorKind::Interrupted.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn is_tty() -> bool {
+    nix::unistd::isatty(stdin_fd()).unwrap_or(false)
+}
