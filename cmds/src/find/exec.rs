@@ -39,7 +39,7 @@ pub fn on_file(x: &mut Exec, f: &Entry, cx: &mut Ctx) -> bool {
         return true;
     }
     let argv: Vec<OsString> = x.argv.iter().map(|a| replace_braces(a, &arg)).collect();
-    if x.ask && !confirm(&argv, cx) {
+    if x.ask && !confirm(&argv[0], &arg, cx) {
         return false;
     }
     run(&argv, dir.as_deref(), cx)
@@ -76,14 +76,15 @@ fn replace_braces(arg: &OsStr, file: &OsStr) -> OsString {
     OsString::from_vec(out)
 }
 
-/// `-ok`: `< CMD ARGS... > ? ` on stderr, then a line from stdin; yes if it starts with y.
-fn confirm(argv: &[OsString], cx: &mut Ctx) -> bool {
+/// `-ok`: `< CMD ... FILE > ? ` on stderr (GNU's prompt), then a line from stdin; yes if it
+/// starts with y.
+fn confirm(prog: &OsStr, file: &OsStr, cx: &mut Ctx) -> bool {
     cx.flush();
-    let words: Vec<String> = argv
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    eprint!("< {} > ? ", words.join(" "));
+    eprint!(
+        "< {} ... {} > ? ",
+        prog.to_string_lossy(),
+        file.to_string_lossy()
+    );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {

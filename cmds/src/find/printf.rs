@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use super::clock::{self, Tm};
-use super::eval::{name_of, other_stat, time_ns, type_letter, Entry};
+use super::eval::{other_stat, time_ns, type_letter, Entry};
 use super::expr::TimeField;
 use super::users::Users;
 
@@ -64,7 +64,6 @@ pub fn render(format: &[u8], f: &Entry, users: &Users) -> Vec<u8> {
 struct Spec {
     start: usize,
     left: bool,
-    zero: bool,
     alt: bool,
     width: usize,
     precision: Option<usize>,
@@ -75,7 +74,6 @@ impl Spec {
         let mut s = Spec {
             start: i,
             left: false,
-            zero: false,
             alt: false,
             width: 0,
             precision: None,
@@ -83,9 +81,8 @@ impl Spec {
         while let Some(&c) = f.get(i) {
             match c {
                 b'-' => s.left = true,
-                b'0' => s.zero = true,
                 b'#' => s.alt = true,
-                b'+' | b' ' => {}
+                b'+' | b' ' | b'0' => {}
                 _ => break,
             }
             i += 1;
@@ -118,8 +115,8 @@ impl Spec {
             text.extend(std::iter::repeat_n(b' ', fill));
             text
         } else {
-            let c = if self.zero && numeric { b'0' } else { b' ' };
-            let mut out: Vec<u8> = std::iter::repeat_n(c, fill).collect();
+            // GNU formats every directive as a string, so the `0` flag pads with blanks too.
+            let mut out: Vec<u8> = std::iter::repeat_n(b' ', fill).collect();
             out.extend(text);
             out
         }
@@ -143,7 +140,7 @@ impl Spec {
         match c {
             b'%' => text(b"%"),
             b'p' => text(path),
-            b'f' => text(name_of(f.path)),
+            b'f' => text(base_of(path)),
             b'h' => text(&dir_of(path)),
             b'P' => text(below_root(path, f.root.as_os_str().as_bytes())),
             b'H' => text(f.root.as_os_str().as_bytes()),
@@ -205,17 +202,24 @@ impl Spec {
     }
 }
 
-/// `%h`: the leading directories; `.` when there are none.
+/// `%h`: everything before the last slash (`.` when there is none), as GNU prints it.
 fn dir_of(path: &[u8]) -> Vec<u8> {
-    let trimmed = match path.iter().rposition(|&c| c != b'/') {
-        Some(end) => &path[..=end],
-        None => return b"/".to_vec(),
-    };
-    match trimmed.iter().rposition(|&c| c == b'/') {
-        Some(0) => b"/".to_vec(),
-        Some(i) => trimmed[..i].to_vec(),
+    match path.iter().rposition(|&c| c == b'/') {
+        Some(i) => path[..i].to_vec(),
         None => b".".to_vec(),
     }
+}
+
+/// `%f`: the last component with any trailing slashes (gnulib base_name): `a/` stays `a/`.
+fn base_of(path: &[u8]) -> &[u8] {
+    let Some(end) = path.iter().rposition(|&c| c != b'/') else {
+        return if path.is_empty() { path } else { b"/" };
+    };
+    let start = path[..end]
+        .iter()
+        .rposition(|&c| c == b'/')
+        .map_or(0, |i| i + 1);
+    &path[start..]
 }
 
 /// `%P`: the path with its starting point (and the slash after it) removed.
@@ -428,14 +432,18 @@ mod tests {
     #[test]
     fn dirs_and_roots() {
         let cases = [
-            ("a/b/c", "a/b"),
-            ("c", "."),
-            ("/c", "/"),
-            ("/", "/"),
-            ("./x", "."),
+            ("a/b/c", "a/b", "c"),
+            ("c", ".", "c"),
+            ("/c", "", "c"),
+            ("/", "", "/"),
+            ("./x", ".", "x"),
+            ("a/", "a", "a/"),
+            ("./", ".", "./"),
+            ("a//b", "a/", "b"),
         ];
-        for (path, want) in cases {
-            assert_eq!(dir_of(path.as_bytes()), want.as_bytes(), "{path}");
+        for (path, dir, base) in cases {
+            assert_eq!(dir_of(path.as_bytes()), dir.as_bytes(), "{path}");
+            assert_eq!(base_of(path.as_bytes()), base.as_bytes(), "{path}");
         }
         assert_eq!(below_root(b"./a/b", b"."), b"a/b");
         assert_eq!(below_root(b".", b"."), b"");

@@ -66,6 +66,10 @@ impl Walker<'_> {
         cx: &mut Ctx,
     ) {
         let s = self.settings;
+        // GNU (fts) reports a directory loop instead of visiting the directory at all.
+        if meta.is_dir() && self.is_loop(&path, &meta, cx) {
+            return;
+        }
         let evaluate = depth >= s.min_depth;
         cx.prune = false;
         if evaluate && !s.depth_first {
@@ -78,7 +82,7 @@ impl Walker<'_> {
             && !cx.prune
             && s.max_depth.is_none_or(|max| depth < max)
             && !(s.xdev && meta.dev() != self.root_dev);
-        if descend && !self.is_loop(&path, &meta, cx) {
+        if descend {
             self.ancestors.push(Ancestor {
                 dev: meta.dev(),
                 ino: meta.ino(),
