@@ -137,8 +137,8 @@ impl<'p> Interp<'p> {
                 opened_any: false,
             },
             range_active: vec![false; prog.rules.len()],
-            rand_seed: 0.0,
-            rand_state: 0,
+            rand_seed: 1.0,
+            rand_state: 1,
             status: 0,
         }
     }
@@ -538,7 +538,7 @@ impl<'p> Interp<'p> {
                 func.nparams
             ));
         }
-        if self.frames.len() > 10000 {
+        if self.frames.len() > 8000 {
             return err(format!("function {}: call nesting too deep", func.name));
         }
         let mut frame = Vec::with_capacity(func.nparams);

@@ -140,7 +140,33 @@ fn read_program(p: &Program) -> Result<Vec<u8>, Failure> {
     }
 }
 
+/// Stack for the interpreter thread: a tree-walker recurses per awk call level and per
+/// nesting level; the pages are only touched as deep as a program goes.
+const STACK_SIZE: usize = 512 << 20;
+
 pub fn run(args: Vec<OsString>) -> AppletResult {
+    let worker = std::thread::Builder::new()
+        .name("awk".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || run_program(args));
+    match worker {
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            Err(Failure {
+                message: "internal error".into(),
+                code: 2,
+            })
+        }),
+        Err(_) => run_program(args_fallback()),
+    }
+}
+
+/// Without a thread (spawn failed) we cannot get the arguments back; run on what the
+/// process was given.
+fn args_fallback() -> Vec<OsString> {
+    std::env::args_os().collect()
+}
+
+fn run_program(args: Vec<OsString>) -> AppletResult {
     let args: Vec<Vec<u8>> = args.iter().skip(1).map(|a| a.as_bytes().to_vec()).collect();
     if args.first().is_some_and(|a| a == b"--version") {
         println!("awk (rbox) POSIX awk");

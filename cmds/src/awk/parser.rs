@@ -845,3 +845,218 @@ impl Parser<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn var(p: &Program, v: &Var) -> String {
+        match v {
+            Var::Global(i) => p.globals[*i].clone(),
+            Var::Local(i) => format!("L{i}"),
+        }
+    }
+
+    fn list(p: &Program, es: &[Expr]) -> String {
+        es.iter().map(|e| ex(p, e)).collect::<Vec<_>>().join(" ")
+    }
+
+    fn op(o: &BinOp) -> &'static str {
+        match o {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+            BinOp::Pow => "^",
+        }
+    }
+
+    /// An expression as an s-expression.
+    fn ex(p: &Program, e: &Expr) -> String {
+        match e {
+            Expr::Num(n) => n.to_string(),
+            Expr::Str(s) => format!("{:?}", String::from_utf8_lossy(s)),
+            Expr::Regex(i) => format!("/{}/", p.regexes[*i].as_str()),
+            Expr::Var(v) => var(p, v),
+            Expr::Field(e) => format!("${}", ex(p, e)),
+            Expr::Index(v, s) => format!("{}[{}]", var(p, v), list(p, s)),
+            Expr::In(s, v) => format!("(in ({}) {})", list(p, s), var(p, v)),
+            Expr::Assign(o, l, r) => {
+                format!("({}= {} {})", o.as_ref().map_or("", op), ex(p, l), ex(p, r))
+            }
+            Expr::Cond(c, a, b) => format!("(? {} {} {})", ex(p, c), ex(p, a), ex(p, b)),
+            Expr::And(a, b) => format!("(&& {} {})", ex(p, a), ex(p, b)),
+            Expr::Or(a, b) => format!("(|| {} {})", ex(p, a), ex(p, b)),
+            Expr::Not(a) => format!("(! {})", ex(p, a)),
+            Expr::Neg(a) => format!("(neg {})", ex(p, a)),
+            Expr::Plus(a) => format!("(pos {})", ex(p, a)),
+            Expr::Bin(o, a, b) => format!("({} {} {})", op(o), ex(p, a), ex(p, b)),
+            Expr::Cmp(o, a, b) => format!("({o:?} {} {})", ex(p, a), ex(p, b)),
+            Expr::Concat(a, b) => format!("(cat {} {})", ex(p, a), ex(p, b)),
+            Expr::Match(n, a, b) => {
+                format!(
+                    "({} {} {})",
+                    if *n { "!~" } else { "~" },
+                    ex(p, a),
+                    ex(p, b)
+                )
+            }
+            Expr::Incr(pre, d, e) => {
+                let what = if *d > 0.0 { "++" } else { "--" };
+                if *pre {
+                    format!("({what}pre {})", ex(p, e))
+                } else {
+                    format!("({what}post {})", ex(p, e))
+                }
+            }
+            Expr::Call(f, a) => format!("(call {} {})", p.funcs[*f].name, list(p, a)),
+            Expr::Builtin(b, a) => format!("({b:?} {})", list(p, a)),
+            Expr::Getline(src, v) => {
+                let v = v
+                    .as_ref()
+                    .map_or(String::new(), |v| format!(" {}", ex(p, v)));
+                match src {
+                    GetlineSrc::Main => format!("(getline{v})"),
+                    GetlineSrc::File(f) => format!("(getline{v} < {})", ex(p, f)),
+                    GetlineSrc::Cmd(c) => format!("({} | getline{v})", ex(p, c)),
+                }
+            }
+            Expr::Group(g) => format!("(group {})", list(p, g)),
+        }
+    }
+
+    fn st(p: &Program, s: &Stmt) -> String {
+        let redir = |r: &Option<(RedirKind, Expr)>| match r {
+            None => String::new(),
+            Some((k, e)) => format!(" {k:?} {}", ex(p, e)),
+        };
+        match s {
+            Stmt::Expr(e) => ex(p, e),
+            Stmt::Print(a, r) => format!("(print [{}]{})", list(p, a), redir(r)),
+            Stmt::Printf(a, r) => format!("(printf [{}]{})", list(p, a), redir(r)),
+            Stmt::If(c, a, b) => match b {
+                Some(b) => format!("(if {} {} {})", ex(p, c), st(p, a), st(p, b)),
+                None => format!("(if {} {})", ex(p, c), st(p, a)),
+            },
+            Stmt::Block(b) => format!(
+                "{{{}}}",
+                b.iter().map(|s| st(p, s)).collect::<Vec<_>>().join("; ")
+            ),
+            Stmt::ForIn(k, a, b) => format!("(for {} in {} {})", ex(p, k), var(p, a), st(p, b)),
+            other => format!("{other:?}"),
+        }
+    }
+
+    fn first_stmt(src: &str) -> String {
+        let p = parse(src.as_bytes()).unwrap_or_else(|e| panic!("{src}: {e}"));
+        let body = p.rules[0].action.as_ref().unwrap();
+        body.iter()
+            .map(|s| st(&p, s))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn expressions_and_statements() {
+        let cases = [
+            ("1 + 2 * 3", "(+ 1 (* 2 3))"),
+            ("2 ^ 3 ^ 2", "(^ 2 (^ 3 2))"),
+            ("-2 ^ 2", "(neg (^ 2 2))"),
+            ("2 ^ -1", "(^ 2 (neg 1))"),
+            ("a b c", "(cat (cat a b) c)"),
+            ("a -1", "(- a 1)"),
+            ("a \" \" -1", "(cat a (- \" \" 1))"),
+            ("a b + c", "(cat a (+ b c))"),
+            ("x = y = 1", "(= x (= y 1))"),
+            ("x += 2", "(+= x 2)"),
+            ("$i++", "(++post $i)"),
+            ("$NF", "$NF"),
+            ("$(NF-1)", "$(- NF 1)"),
+            ("$++i", "$(++pre i)"),
+            ("!x", "(! x)"),
+            ("!x == y", "(Eq (! x) y)"),
+            ("a < b c", "(Lt a (cat b c))"),
+            ("x ~ /a+/ && y !~ \"b\"", "(&& (~ x /a+/) (!~ y \"b\"))"),
+            ("c ? a : b ? d : e", "(? c a (? b d e))"),
+            ("(i, j) in arr", "(in (i j) arr)"),
+            ("k in a && 1", "(&& (in (k) a) 1)"),
+            ("a[1, 2] = 3", "(= a[1 2] 3)"),
+            ("\"cmd\" | getline", "(\"cmd\" | getline)"),
+            ("\"c\" \"d\" | getline x", "((cat \"c\" \"d\") | getline x)"),
+            ("getline line < \"f\"", "(getline line < \"f\")"),
+            ("getline < \"f\" \"g\"", "(cat (getline < \"f\") \"g\")"),
+            ("(getline line) > 0", "(Gt (getline line) 0)"),
+            ("length", "(Length )"),
+            ("length $0", "(cat (Length ) $0)"),
+            ("substr(s, 2)", "(Substr s 2)"),
+            ("print a b > \"f\"", "(print [(cat a b)] Write \"f\")"),
+            ("print (1,2) > \"f\"", "(print [1 2] Write \"f\")"),
+            ("print (1)(2)", "(print [(cat 1 2)])"),
+            ("print a, b >> f", "(print [a b] Append f)"),
+            ("print | \"sort\"", "(print [] Pipe \"sort\")"),
+            ("print (a > b)", "(print [(Gt a b)])"),
+            ("printf \"%d\\n\", x", "(printf [\"%d\\n\" x])"),
+            (
+                "if (x) print; else print 2",
+                "(if x (print []) (print [2]))",
+            ),
+            (
+                "if (x)\n print\nelse\n print 2",
+                "(if x (print []) (print [2]))",
+            ),
+            ("for (k in a) n++", "(for k in a (++post n))"),
+            ("x = /re/", "(= x /re/)"),
+            ("a = 1; b = 2", "(= a 1); (= b 2)"),
+            ("n = n + 1 \n m = 2", "(= n (+ n 1)); (= m 2)"),
+        ];
+        for (src, want) in cases {
+            let prog = format!("BEGIN {{ {src} }}");
+            assert_eq!(first_stmt(&prog), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors() {
+        let cases = [
+            ("BEGIN { print 1 ", 1),
+            ("BEGIN { if ( }", 1),
+            ("BEGIN {\n x = = 1 }", 2),
+            ("BEGIN", 1),
+            ("{ 1 + 2 = 3 }", 1),
+            ("function f(a) { } function f(b) { }", 1),
+            ("BEGIN { a b c d e + }", 1),
+            ("{ print > }", 1),
+            ("BEGIN { printf }", 1),
+        ];
+        for (src, line) in cases {
+            match parse(src.as_bytes()) {
+                Err(e) => assert_eq!((e.syntax, e.line), (true, line), "{src}: {e}"),
+                Ok(_) => panic!("{src}: parsed"),
+            }
+        }
+        let e = parse(b"BEGIN { f(1) }").err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "calling undefined function f at source line 1"
+        );
+    }
+
+    #[test]
+    fn patterns() {
+        let p = parse(b"BEGIN{} /a/, /b/ {} NR==1\nEND{print}").unwrap();
+        let kinds: Vec<&str> = p
+            .rules
+            .iter()
+            .map(|r| match r.pattern {
+                Pattern::Begin => "begin",
+                Pattern::End => "end",
+                Pattern::All => "all",
+                Pattern::Expr(_) => "expr",
+                Pattern::Range(..) => "range",
+            })
+            .collect();
+        assert_eq!(kinds, ["begin", "range", "expr", "end"]);
+        assert!(p.rules[2].action.is_none());
+    }
+}
