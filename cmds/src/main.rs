@@ -6,6 +6,7 @@
 mod applets;
 mod awk;
 mod chroot;
+mod compress;
 mod coreutils;
 mod cpio;
 mod dhclient;
@@ -31,6 +32,7 @@ mod pgrep;
 mod pidof;
 mod ping;
 mod power;
+mod procinfo;
 mod ps;
 mod rmmod;
 mod sh;

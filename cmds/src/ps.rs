@@ -1,32 +1,42 @@
 //! `ps`: report a snapshot of the current processes, read from /proc. procps ps(1) subset.
 //!
-//! usage: ps [-e|-A] [-f] [-p PID,...] | ps [a][u][x]
+//! usage: ps [-e|-A] [-f] [-p PIDS] [-u USERS] [-C NAMES] [-o FIELDS] [--no-headers] | ps [a][u][x][h]
 //!
-//! Columns and their widths follow procps-ng: `ps` (PID TTY TIME CMD), `ps -ef`
-//! (UID PID PPID C STIME TTY TIME CMD) and `ps aux` (USER PID %CPU %MEM VSZ RSS TTY STAT START
-//! TIME COMMAND). Kernel threads show as `[name]`, zombies as `<defunct>` with state Z.
+//! Columns and their widths follow procps-ng 4: `ps` (PID TTY TIME CMD), `ps -ef`
+//! (UID PID PPID C STIME TTY TIME CMD), `ps aux` (USER PID %CPU %MEM VSZ RSS TTY STAT START
+//! TIME COMMAND) and `-o FIELD[=HEADER],...` with procps's field names and headers (numbers
+//! right-aligned, text left). Kernel threads show as `[name]`, zombies as `<defunct>`.
+//! Selections (-e, -p, -u, -C) add up like procps's; ps exits 1 when it lists no process.
 
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::Path;
 
 use crate::error::{io_reason, AppletError, AppletResult, UsageError};
+#[cfg(test)]
+use crate::procinfo::parse_stat;
+use crate::procinfo::{local_time, read_proc, read_procs, tty_name, Proc, ProcError, System, Tm};
 
 pub const USAGE: &str = "\
-usage: ps [-e|-A] [-f] [-p PID[,PID...]]
-       ps [a][u][x]
+usage: ps [-e|-A] [-f] [-p PIDS] [-u USERS] [-C NAMES] [-o FIELDS] [--no-headers]
+       ps [a][u][x][h]
 Without options: the processes of the current user on the current terminal.
-  -e, -A   every process            -f   full format (UID PPID C STIME)
-  -p PIDS  only these processes
-  a        processes with a terminal, x  processes without one, u  user format
+  -e, -A     every process          -f   full format (UID PPID C STIME)
+  -p PIDS    these processes        -u USERS   processes of these (effective) users
+  -C NAMES   these command names    -o FIELD[=HEADER][,...]  choose the columns
+  --no-headers  no header line
+  a  processes with a terminal, x  processes without one, u  user format, h  no header
+Fields: pid ppid pgid sid tty user uid gid group comm args cmd stat s nice pri %cpu %mem
+  vsz rss time etime start_time lstart nlwp wchan
 ";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PsError {
-    #[error("{}: {}", path.display(), io_reason(source))]
-    Read { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Proc(#[from] ProcError),
+    #[error("{0}: user name does not exist")]
+    NoUser(String),
     #[error("write error: {}", io_reason(.0))]
     Write(io::Error),
 }
@@ -36,8 +46,13 @@ impl AppletError for PsError {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Col {
     User,
+    Uid,
+    Gid,
+    Group,
     Pid,
     Ppid,
+    Pgid,
+    Sid,
     C,
     Cpu,
     Mem,
@@ -45,23 +60,84 @@ enum Col {
     Rss,
     Tty,
     Stat,
+    State,
+    Nice,
+    Pri,
+    Nlwp,
     Start,
+    Lstart,
+    Etime,
     Time,
     BsdTime,
+    Wchan,
     Comm,
     Args,
 }
 
-/// (column, header); the last column is never padded.
-type Format = &'static [(Col, &'static str)];
+/// `-o` names → (column, procps's default header).
+const FIELDS: &[(&str, Col, &str)] = &[
+    ("%cpu", Col::Cpu, "%CPU"),
+    ("%mem", Col::Mem, "%MEM"),
+    ("args", Col::Args, "COMMAND"),
+    ("cmd", Col::Args, "CMD"),
+    ("comm", Col::Comm, "COMMAND"),
+    ("command", Col::Args, "COMMAND"),
+    ("cputime", Col::Time, "TIME"),
+    ("egid", Col::Gid, "EGID"),
+    ("egroup", Col::Group, "EGROUP"),
+    ("etime", Col::Etime, "ELAPSED"),
+    ("euid", Col::Uid, "EUID"),
+    ("euser", Col::User, "EUSER"),
+    ("gid", Col::Gid, "GID"),
+    ("group", Col::Group, "GROUP"),
+    ("lstart", Col::Lstart, "STARTED"),
+    ("ni", Col::Nice, "NI"),
+    ("nice", Col::Nice, "NI"),
+    ("nlwp", Col::Nlwp, "NLWP"),
+    ("pcpu", Col::Cpu, "%CPU"),
+    ("pgid", Col::Pgid, "PGID"),
+    ("pgrp", Col::Pgid, "PGRP"),
+    ("pid", Col::Pid, "PID"),
+    ("pmem", Col::Mem, "%MEM"),
+    ("ppid", Col::Ppid, "PPID"),
+    ("pri", Col::Pri, "PRI"),
+    ("rss", Col::Rss, "RSS"),
+    ("rssize", Col::Rss, "RSS"),
+    ("s", Col::State, "S"),
+    ("sess", Col::Sid, "SESS"),
+    ("sid", Col::Sid, "SID"),
+    ("start_time", Col::Start, "START"),
+    ("stat", Col::Stat, "STAT"),
+    ("state", Col::State, "S"),
+    ("thcount", Col::Nlwp, "THCNT"),
+    ("time", Col::Time, "TIME"),
+    ("tname", Col::Tty, "TTY"),
+    ("tt", Col::Tty, "TT"),
+    ("tty", Col::Tty, "TT"),
+    ("ucmd", Col::Comm, "CMD"),
+    ("ucomm", Col::Comm, "COMMAND"),
+    ("uid", Col::Uid, "UID"),
+    ("uname", Col::User, "USER"),
+    ("user", Col::User, "USER"),
+    ("vsize", Col::Vsz, "VSZ"),
+    ("vsz", Col::Vsz, "VSZ"),
+    ("wchan", Col::Wchan, "WCHAN"),
+];
 
-const DEFAULT: Format = &[
+/// (column, header); the last column is never padded.
+type Format = Vec<(Col, String)>;
+
+fn format(cols: &[(Col, &str)]) -> Format {
+    cols.iter().map(|&(c, h)| (c, h.to_string())).collect()
+}
+
+const DEFAULT: &[(Col, &str)] = &[
     (Col::Pid, "PID"),
     (Col::Tty, "TTY"),
     (Col::Time, "TIME"),
     (Col::Comm, "CMD"),
 ];
-const FULL: Format = &[
+const FULL: &[(Col, &str)] = &[
     (Col::User, "UID"),
     (Col::Pid, "PID"),
     (Col::Ppid, "PPID"),
@@ -71,7 +147,7 @@ const FULL: Format = &[
     (Col::Time, "TIME"),
     (Col::Args, "CMD"),
 ];
-const USER: Format = &[
+const USER: &[(Col, &str)] = &[
     (Col::User, "USER"),
     (Col::Pid, "PID"),
     (Col::Cpu, "%CPU"),
@@ -84,7 +160,7 @@ const USER: Format = &[
     (Col::BsdTime, "TIME"),
     (Col::Args, "COMMAND"),
 ];
-const BSD: Format = &[
+const BSD: &[(Col, &str)] = &[
     (Col::Pid, "PID"),
     (Col::Tty, "TTY"),
     (Col::Stat, "STAT"),
@@ -92,44 +168,83 @@ const BSD: Format = &[
     (Col::Args, "COMMAND"),
 ];
 
-/// Which processes to show.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Select {
-    /// Same effective user and same terminal as ps itself (the default).
-    Mine,
-    All,
+/// Which processes to show: a process is listed when any given criterion matches;
+/// with none given, ps shows its own user's processes on its own terminal.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Select {
+    all: bool,
     /// BSD `a`: every process that has a terminal.
-    WithTty,
+    with_tty: bool,
     /// BSD `x`: every process of the same effective user.
-    SameUser,
-    Pids(Vec<i32>),
+    same_user: bool,
+    pids: Vec<i32>,
+    /// `-u`: effective user names or uids (resolved when listing).
+    users: Vec<String>,
+    /// `-C`: command names (comm).
+    comms: Vec<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Options {
     select: Select,
     format: Format,
+    headers: bool,
+}
+
+/// `-o pid,comm=NAME,args`: procps ends a header at the next comma.
+fn parse_fields(list: &str, out: &mut Format) -> Result<(), UsageError> {
+    for item in list.split([',', ' ']).filter(|i| !i.is_empty()) {
+        let (name, header) = match item.split_once('=') {
+            Some((n, h)) => (n, Some(h)),
+            None => (item, None),
+        };
+        let &(_, col, default) = FIELDS
+            .iter()
+            .find(|f| f.0 == name.to_ascii_lowercase())
+            .ok_or_else(|| {
+                UsageError(format!("unknown user-defined format specifier \"{name}\""))
+            })?;
+        out.push((col, header.unwrap_or(default).to_string()));
+    }
+    Ok(())
+}
+
+fn list_items(list: &str) -> Vec<String> {
+    list.split([',', ' '])
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl Options {
     pub fn parse(args: Vec<OsString>) -> Result<Options, UsageError> {
-        let (mut all, mut full, mut pids) = (false, false, None);
+        let mut full = false;
         let (mut bsd_a, mut bsd_u, mut bsd_x, mut bsd) = (false, false, false, false);
+        let mut select = Select::default();
+        let mut fields = Format::new();
+        let mut headers = true;
         let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
         while let Some(arg) = it.next() {
-            if let Some(letters) = arg.strip_prefix('-') {
+            if arg == "--no-headers" || arg == "--no-heading" {
+                headers = false;
+            } else if let Some(letters) = arg.strip_prefix('-') {
                 for (i, c) in letters.char_indices() {
                     match c {
-                        'e' | 'A' => all = true,
+                        'e' | 'A' => select.all = true,
                         'f' => full = true,
-                        'p' => {
+                        'p' | 'o' | 'u' | 'C' => {
                             let list = match &letters[i + 1..] {
                                 "" => it.next().ok_or_else(|| {
-                                    UsageError("option -p needs a PID list".into())
+                                    UsageError(format!("option -{c} needs an argument"))
                                 })?,
                                 rest => rest.to_string().into(),
                             };
-                            pids = Some(parse_pids(&list)?);
+                            match c {
+                                'p' => select.pids.extend(parse_pids(&list)?),
+                                'o' => parse_fields(&list, &mut fields)?,
+                                'u' => select.users.extend(list_items(&list)),
+                                _ => select.comms.extend(list_items(&list)),
+                            }
                             break;
                         }
                         _ => return Err(UsageError(format!("invalid option -- '{c}'"))),
@@ -142,6 +257,7 @@ impl Options {
                         'a' => bsd_a = true,
                         'u' => bsd_u = true,
                         'x' => bsd_x = true,
+                        'h' => headers = false,
                         // Wide output: lines are never cut here anyway.
                         'w' => {}
                         _ => return Err(UsageError(format!("unsupported option '{c}'"))),
@@ -149,20 +265,27 @@ impl Options {
                 }
             }
         }
-        let select = match (pids, all || (bsd_a && bsd_x), bsd_a, bsd_x) {
-            (Some(p), ..) => Select::Pids(p),
-            (None, true, ..) => Select::All,
-            (None, false, true, _) => Select::WithTty,
-            (None, false, _, true) => Select::SameUser,
-            _ => Select::Mine,
+        if bsd_a && bsd_x {
+            select.all = true;
+        } else {
+            (select.with_tty, select.same_user) = (bsd_a, bsd_x);
+        }
+        let format = if !fields.is_empty() {
+            fields
+        } else if bsd_u {
+            format(USER)
+        } else if bsd {
+            format(BSD)
+        } else if full {
+            format(FULL)
+        } else {
+            format(DEFAULT)
         };
-        let format = match (bsd_u, bsd, full) {
-            (true, ..) => USER,
-            (false, true, _) => BSD,
-            (false, false, true) => FULL,
-            _ => DEFAULT,
-        };
-        Ok(Options { select, format })
+        Ok(Options {
+            select,
+            format,
+            headers,
+        })
     }
 }
 
@@ -176,186 +299,14 @@ fn parse_pids(list: &str) -> Result<Vec<i32>, UsageError> {
         .collect()
 }
 
-/// One process, from /proc/PID/{stat,status,cmdline}.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Proc {
-    pub pid: i32,
-    pub comm: String,
-    pub state: char,
-    pub ppid: i32,
-    pub pgrp: i32,
-    pub session: i32,
-    pub tty_nr: u32,
-    pub tpgid: i32,
-    /// utime + stime, in clock ticks.
-    pub ticks: u64,
-    pub nice: i64,
-    pub threads: i64,
-    /// Start time in clock ticks since boot.
-    pub start: u64,
-    pub vsize: u64,
-    /// Resident pages.
-    pub rss: u64,
-    pub euid: u32,
-    /// Has pages locked in memory (`VmLck` in status): STAT `L`.
-    pub locked: bool,
-    /// Empty for kernel threads and zombies.
-    pub args: Vec<String>,
-}
-
-/// The fields of /proc/PID/stat (proc(5)); `comm` may hold spaces and parentheses.
-pub fn parse_stat(text: &str) -> Option<Proc> {
-    let (head, tail) = text.rsplit_once(')')?;
-    let (pid, comm) = head.split_once(" (")?;
-    let f: Vec<&str> = tail.split_whitespace().collect();
-    let num = |i: usize| f.get(i).and_then(|v| v.parse::<i64>().ok());
-    let unum = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
-    Some(Proc {
-        pid: pid.trim().parse().ok()?,
-        comm: comm.to_string(),
-        state: f.first()?.chars().next()?,
-        ppid: num(1)? as i32,
-        pgrp: num(2)? as i32,
-        session: num(3)? as i32,
-        tty_nr: num(4)? as u32,
-        tpgid: num(5)? as i32,
-        ticks: unum(11)? + unum(12)?,
-        nice: num(16)?,
-        threads: num(17)?,
-        start: unum(19)?,
-        vsize: unum(20)?,
-        rss: unum(21)?,
-        ..Proc::default()
-    })
-}
-
-/// Read one process directory; `None` if it vanished or is unreadable meanwhile.
-fn read_proc(dir: &Path) -> Option<Proc> {
-    let mut p = parse_stat(&fs::read_to_string(dir.join("stat")).ok()?)?;
-    let status = fs::read_to_string(dir.join("status")).unwrap_or_default();
-    p.euid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|u| u.parse().ok())
-        .unwrap_or(0);
-    p.locked = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmLck:"))
-        .is_some_and(|v| v.split_whitespace().next() != Some("0"));
-    let cmdline = fs::read(dir.join("cmdline")).unwrap_or_default();
-    p.args = cmdline
-        .split(|&b| b == 0)
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect();
-    while p.args.last().is_some_and(String::is_empty) {
-        p.args.pop();
-    }
-    Some(p)
-}
-
-/// Every process under `root/proc`, by PID.
-pub fn read_procs(root: &Path) -> Result<Vec<Proc>, PsError> {
-    let path = root.join("proc");
-    let dir = fs::read_dir(&path).map_err(|source| PsError::Read { path, source })?;
-    let mut procs: Vec<Proc> = dir
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter_map(|e| read_proc(&e.path()))
-        .collect();
-    procs.sort_by_key(|p| p.pid);
-    Ok(procs)
-}
-
-/// What the columns need to know about the machine.
-#[derive(Debug, Clone, PartialEq)]
-pub struct System {
-    pub hz: u64,
-    pub page_kb: u64,
-    /// Boot time, seconds since the epoch (`btime` in /proc/stat).
-    pub btime: i64,
-    /// Seconds since boot.
-    pub uptime: f64,
-    pub mem_kb: u64,
-    pub pid_width: usize,
-    pub now: i64,
-    /// uid → name, from /etc/passwd.
-    pub users: Vec<(u32, String)>,
-}
-
-impl System {
-    pub fn read(root: &Path) -> System {
-        let read = |p: &str| fs::read_to_string(root.join(p)).unwrap_or_default();
-        let field = |text: &str, key: &str| -> Option<u64> {
-            text.lines()
-                .find_map(|l| l.strip_prefix(key))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        };
-        let sysconf = |name| {
-            nix::unistd::sysconf(name)
-                .ok()
-                .flatten()
-                .and_then(|v| u64::try_from(v).ok())
-        };
-        let pid_max = read("proc/sys/kernel/pid_max");
-        System {
-            hz: sysconf(nix::unistd::SysconfVar::CLK_TCK).unwrap_or(100),
-            page_kb: sysconf(nix::unistd::SysconfVar::PAGE_SIZE).unwrap_or(4096) / 1024,
-            btime: field(&read("proc/stat"), "btime").unwrap_or(0) as i64,
-            uptime: read("proc/uptime")
-                .split_whitespace()
-                .next()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0.0),
-            mem_kb: field(&read("proc/meminfo"), "MemTotal:").unwrap_or(0),
-            // procps sizes PID columns to pid_max: 5 digits for 32768, 7 for 4194304.
-            pid_width: pid_max.trim().len().clamp(5, 10),
-            now: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
-            users: read("etc/passwd")
-                .lines()
-                .filter_map(|l| {
-                    let f: Vec<&str> = l.split(':').collect();
-                    Some((f.get(2)?.parse().ok()?, f.first()?.to_string()))
-                })
-                .collect(),
+/// A user name for a USER column: procps cuts names longer than 8 and marks them with '+'.
+fn user_text(sys: &System, uid: u32) -> String {
+    match sys.user_name(uid) {
+        Some(name) if name.chars().count() > 8 => {
+            format!("{}+", name.chars().take(7).collect::<String>())
         }
-    }
-
-    fn user(&self, uid: u32) -> String {
-        match self.users.iter().find(|(u, _)| *u == uid) {
-            // procps cuts names longer than the column and marks them with '+'.
-            Some((_, name)) if name.chars().count() > 8 => {
-                format!("{}+", name.chars().take(7).collect::<String>())
-            }
-            Some((_, name)) => name.clone(),
-            None => uid.to_string(),
-        }
-    }
-}
-
-/// A terminal's name from its device number (Documentation/admin-guide/devices.txt).
-pub fn tty_name(tty_nr: u32) -> String {
-    let major = (tty_nr >> 8) & 0xfff;
-    let minor = (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00);
-    match (major, minor) {
-        (0, _) => "?".into(),
-        (4, m) if m < 64 => format!("tty{m}"),
-        (4, m) => format!("ttyS{}", m - 64),
-        (5, 0) => "tty".into(),
-        (5, 1) => "console".into(),
-        (136..=143, m) => format!("pts/{}", (major - 136) * 256 + m),
-        (188, m) => format!("ttyUSB{m}"),
-        (204, m) if m >= 64 => format!("ttyAMA{}", m - 64),
-        (229, m) => format!("hvc{m}"),
-        _ => format!("{major},{minor}"),
+        Some(name) => name.to_string(),
+        None => uid.to_string(),
     }
 }
 
@@ -371,31 +322,48 @@ fn cpu_time(secs: u64, bsd: bool) -> String {
     }
 }
 
+/// ELAPSED: `[[DD-]HH:]MM:SS`.
+fn elapsed_text(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if d > 0 {
+        format!("{d}-{h:02}:{m:02}:{s:02}")
+    } else if h > 0 {
+        format!("{h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{m:02}:{s:02}")
+    }
+}
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-
-/// Local broken-down time (year, month 0–11, day, hour, minute) of `t`.
-fn local_time(t: i64) -> Option<(i32, usize, i32, i32, i32)> {
-    // SAFETY: libc::tm is plain data (integers and a nullable pointer); all-zero is valid.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: both pointers are valid for the duration of the call; localtime_r is reentrant.
-    if unsafe { libc::localtime_r(&(t as libc::time_t), &mut tm) }.is_null() {
-        return None;
-    }
-    let month = usize::try_from(tm.tm_mon).ok()?;
-    Some((tm.tm_year + 1900, month, tm.tm_mday, tm.tm_hour, tm.tm_min))
-}
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// STIME/START: `HH:MM` within a day, `MonDD` within a year, else the year.
-fn start_text(age_secs: i64, (year, mon, day, hour, min): (i32, usize, i32, i32, i32)) -> String {
+fn start_text(age_secs: i64, t: Tm) -> String {
     if age_secs < 86400 {
-        format!("{hour:02}:{min:02}")
+        format!("{:02}:{:02}", t.hour, t.min)
     } else if age_secs < 365 * 86400 {
-        format!("{}{day:02}", MONTHS.get(mon).unwrap_or(&"???"))
+        format!("{}{:02}", MONTHS.get(t.mon).unwrap_or(&"???"), t.mday)
     } else {
-        year.to_string()
+        t.year.to_string()
     }
+}
+
+/// STARTED: ctime(3) form, `Tue Dec  1 20:07:51 2026`.
+fn lstart_text(t: i64) -> String {
+    local_time(t).map_or("?".into(), |t| {
+        format!(
+            "{} {} {:2} {:02}:{:02}:{:02} {}",
+            DAYS.get(t.wday).unwrap_or(&"???"),
+            MONTHS.get(t.mon).unwrap_or(&"???"),
+            t.mday,
+            t.hour,
+            t.min,
+            t.sec,
+            t.year
+        )
+    })
 }
 
 fn stat_text(p: &Proc) -> String {
@@ -421,26 +389,48 @@ fn stat_text(p: &Proc) -> String {
 }
 
 /// Replace control characters so a hostile command line cannot drive the terminal.
-fn printable(s: &str) -> String {
+pub fn printable(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
 }
 
-fn cell(col: Col, p: &Proc, sys: &System) -> String {
+/// What the kernel says the process sleeps in (/proc/PID/wchan); `-` when running.
+fn wchan(root: &Path, pid: i32) -> String {
+    let w = fs::read_to_string(root.join(format!("proc/{pid}/wchan"))).unwrap_or_default();
+    match w.trim() {
+        "" | "0" => "-".into(),
+        w => w.to_string(),
+    }
+}
+
+/// procps %CPU: tenths of a percent of one CPU over the process's lifetime.
+fn pcpu_tenths(p: &Proc, sys: &System) -> u64 {
     let hz = sys.hz.max(1);
     let elapsed = sys.uptime - p.start as f64 / hz as f64;
-    // procps: tenths of a percent of one CPU over the process's lifetime.
-    let pcpu = if elapsed > 0.0 {
+    if elapsed > 0.0 {
         (p.ticks as f64 / hz as f64 * 1000.0 / elapsed) as u64
     } else {
         0
-    };
+    }
+}
+
+fn cell(col: Col, p: &Proc, sys: &System, root: &Path) -> String {
+    let hz = sys.hz.max(1);
+    let pcpu = pcpu_tenths(p, sys);
+    let started = sys.btime + (p.start / hz) as i64;
     let zombie = p.state == 'Z';
     match col {
-        Col::User => sys.user(p.euid),
+        Col::User => user_text(sys, p.euid),
+        Col::Uid => p.euid.to_string(),
+        Col::Gid => p.egid.to_string(),
+        Col::Group => sys
+            .group_name(p.egid)
+            .map_or_else(|| p.egid.to_string(), str::to_string),
         Col::Pid => p.pid.to_string(),
         Col::Ppid => p.ppid.to_string(),
+        Col::Pgid => p.pgrp.to_string(),
+        Col::Sid => p.session.to_string(),
         Col::C => (pcpu / 10).min(99).to_string(),
         Col::Cpu => format!("{}.{}", pcpu / 10, pcpu % 10),
         Col::Mem => {
@@ -453,12 +443,20 @@ fn cell(col: Col, p: &Proc, sys: &System) -> String {
         Col::Rss => (p.rss * sys.page_kb).to_string(),
         Col::Tty => tty_name(p.tty_nr),
         Col::Stat => stat_text(p),
-        Col::Start => {
-            let started = sys.btime + (p.start / hz) as i64;
-            local_time(started).map_or("?".into(), |t| start_text(sys.now - started, t))
+        Col::State => p.state.to_string(),
+        Col::Nice => p.nice.to_string(),
+        // procps: 39 - priority, so nice 0 is 19 and real-time priorities go above 39.
+        Col::Pri => (39 - p.priority).to_string(),
+        Col::Nlwp => p.threads.to_string(),
+        Col::Start => local_time(started).map_or("?".into(), |t| start_text(sys.now - started, t)),
+        Col::Lstart => lstart_text(started),
+        Col::Etime => {
+            let age = sys.uptime - p.start as f64 / hz as f64;
+            elapsed_text(age.max(0.0) as u64)
         }
         Col::Time => cpu_time(p.ticks / hz, false),
         Col::BsdTime => cpu_time(p.ticks / hz, true),
+        Col::Wchan => wchan(root, p.pid),
         Col::Comm if zombie => format!("{} <defunct>", printable(&p.comm)),
         Col::Comm => printable(&p.comm),
         Col::Args if zombie => format!("[{}] <defunct>", printable(&p.comm)),
@@ -467,79 +465,109 @@ fn cell(col: Col, p: &Proc, sys: &System) -> String {
     }
 }
 
-fn width(col: Col, sys: &System) -> (usize, bool) {
-    // (width, left-aligned)
+/// (width, left-aligned, cut to width when not last).
+fn width(col: Col, sys: &System) -> (usize, bool, bool) {
     match col {
-        Col::User | Col::Tty => (8, true),
-        Col::Pid | Col::Ppid => (sys.pid_width, false),
-        Col::C => (2, false),
-        Col::Cpu | Col::Mem => (4, false),
-        Col::Vsz => (6, false),
-        Col::Rss => (5, false),
-        Col::Stat => (4, true),
-        Col::Start => (5, true),
-        Col::Time => (8, false),
-        Col::BsdTime => (6, false),
-        Col::Comm | Col::Args => (0, true),
+        Col::User | Col::Tty | Col::Group => (8, true, false),
+        Col::Uid | Col::Gid => (5, false, false),
+        Col::Pid | Col::Ppid | Col::Pgid | Col::Sid => (sys.pid_width, false, false),
+        Col::C => (2, false, false),
+        Col::Cpu | Col::Mem | Col::Nlwp => (4, false, false),
+        Col::Nice | Col::Pri => (3, false, false),
+        Col::Vsz => (6, false, false),
+        Col::Rss => (5, false, false),
+        Col::Stat => (4, true, false),
+        Col::State => (1, true, false),
+        Col::Start => (5, true, false),
+        Col::Lstart => (24, true, true),
+        Col::Etime => (11, false, false),
+        Col::Time => (8, false, false),
+        Col::BsdTime => (6, false, false),
+        Col::Wchan => (6, true, true),
+        Col::Comm => (15, true, false),
+        Col::Args => (27, true, true),
     }
 }
 
-fn selected(sel: &Select, p: &Proc, me: Option<&Proc>) -> bool {
+fn selected(sel: &Select, p: &Proc, me: Option<&Proc>, sys: &System) -> bool {
     let mine = |f: fn(&Proc) -> u32| me.is_some_and(|m| f(m) == f(p));
-    match sel {
-        Select::All => true,
-        Select::WithTty => p.tty_nr != 0,
-        Select::SameUser => mine(|q| q.euid),
-        Select::Mine => mine(|q| q.euid) && mine(|q| q.tty_nr),
-        Select::Pids(pids) => pids.contains(&p.pid),
+    let any_given = sel.all
+        || sel.with_tty
+        || sel.same_user
+        || !sel.pids.is_empty()
+        || !sel.users.is_empty()
+        || !sel.comms.is_empty();
+    if !any_given {
+        return mine(|q| q.euid) && mine(|q| q.tty_nr);
     }
+    sel.all
+        || (sel.with_tty && p.tty_nr != 0)
+        || (sel.same_user && mine(|q| q.euid))
+        || sel.pids.contains(&p.pid)
+        || sel.users.iter().any(|u| sys.uid_of(u) == Some(p.euid))
+        || sel.comms.contains(&p.comm)
 }
 
-/// The table ps prints: header, then one line per selected process.
+/// The table ps prints: header, then one line per selected process; how many it listed.
 pub fn render(
     o: &Options,
     procs: &[Proc],
     me: Option<&Proc>,
     sys: &System,
+    root: &Path,
     out: &mut dyn Write,
-) -> io::Result<()> {
-    let line = |cells: &mut dyn Iterator<Item = (Col, String)>| {
+) -> io::Result<usize> {
+    let line = |cells: &mut dyn Iterator<Item = (Col, &str, String)>| {
         let mut s = String::new();
         let mut cells = cells.peekable();
-        while let Some((col, text)) = cells.next() {
-            let (w, left) = width(col, sys);
+        while let Some((col, header, text)) = cells.next() {
+            let (w, left, cut) = width(col, sys);
+            let w = w.max(header.chars().count());
+            let text = if cut && text.chars().count() > w && cells.peek().is_some() {
+                text.chars().take(w).collect()
+            } else {
+                text
+            };
+            // Text at the end of the line is not padded; numbers are right-aligned anyway.
             match (cells.peek().is_none(), left) {
-                (true, _) => s.push_str(&text),
+                (true, true) => s.push_str(&text),
                 (false, true) => s.push_str(&format!("{text:<w$} ")),
-                (false, false) => s.push_str(&format!("{text:>w$} ")),
+                (_, false) => s.push_str(&format!("{text:>w$} ")),
             }
         }
         s.truncate(s.trim_end().len());
         s
     };
-    writeln!(
-        out,
-        "{}",
-        line(&mut o.format.iter().map(|&(c, h)| (c, h.to_string())))
-    )?;
-    for p in procs.iter().filter(|p| selected(&o.select, p, me)) {
-        let text = line(&mut o.format.iter().map(|&(c, _)| (c, cell(c, p, sys))));
-        writeln!(out, "{text}")?;
+    if o.headers && o.format.iter().any(|(_, h)| !h.is_empty()) {
+        let mut cells = o.format.iter().map(|(c, h)| (*c, h.as_str(), h.clone()));
+        writeln!(out, "{}", line(&mut cells))?;
     }
-    Ok(())
+    let mut listed = 0;
+    for p in procs.iter().filter(|p| selected(&o.select, p, me, sys)) {
+        let mut cells = o
+            .format
+            .iter()
+            .map(|(c, h)| (*c, h.as_str(), cell(*c, p, sys, root)));
+        writeln!(out, "{}", line(&mut cells))?;
+        listed += 1;
+    }
+    Ok(listed)
 }
 
 pub fn run(args: Vec<OsString>) -> AppletResult {
     let o = Options::parse(args)?;
     let root = Path::new("/");
-    let procs = read_procs(root)?;
+    let procs = read_procs(root).map_err(PsError::from)?;
     let me = read_proc(&root.join("proc/self"));
     let sys = System::read(root);
+    if let Some(u) = o.select.users.iter().find(|u| sys.uid_of(u).is_none()) {
+        return Err(PsError::NoUser(u.clone()).into());
+    }
     let mut out = BufWriter::new(io::stdout().lock());
-    render(&o, &procs, me.as_ref(), &sys, &mut out)
-        .and_then(|()| out.flush())
+    let listed = render(&o, &procs, me.as_ref(), &sys, root, &mut out)
+        .and_then(|n| out.flush().map(|()| n))
         .map_err(PsError::Write)?;
-    Ok(0)
+    Ok(if listed == 0 { 1 } else { 0 })
 }
 
 #[cfg(test)]
@@ -555,32 +583,64 @@ mod tests {
 
     #[test]
     fn parse_table() {
+        let sel = |f: fn(&mut Select)| {
+            let mut s = Select::default();
+            f(&mut s);
+            s
+        };
+        let all = || sel(|s| s.all = true);
         let cases = [
-            ("", Select::Mine, DEFAULT),
-            ("-e", Select::All, DEFAULT),
-            ("-A", Select::All, DEFAULT),
-            ("-ef", Select::All, FULL),
-            ("-e -f", Select::All, FULL),
-            ("-f", Select::Mine, FULL),
-            ("aux", Select::All, USER),
-            ("auxww", Select::All, USER),
-            ("ax", Select::All, BSD),
-            ("a", Select::WithTty, BSD),
-            ("x", Select::SameUser, BSD),
-            ("u", Select::Mine, USER),
-            ("-p 1,2", Select::Pids(vec![1, 2]), DEFAULT),
-            ("-fp1", Select::Pids(vec![1]), FULL),
+            ("", Select::default(), DEFAULT),
+            ("-e", all(), DEFAULT),
+            ("-A", all(), DEFAULT),
+            ("-ef", all(), FULL),
+            ("-e -f", all(), FULL),
+            ("-f", Select::default(), FULL),
+            ("aux", all(), USER),
+            ("auxww", all(), USER),
+            ("ax", all(), BSD),
+            ("a", sel(|s| s.with_tty = true), BSD),
+            ("x", sel(|s| s.same_user = true), BSD),
+            ("u", Select::default(), USER),
+            ("-p 1,2", sel(|s| s.pids = vec![1, 2]), DEFAULT),
+            ("-fp1", sel(|s| s.pids = vec![1]), FULL),
+            (
+                "-u root -C sh,init",
+                sel(|s| {
+                    s.users = vec!["root".into()];
+                    s.comms = vec!["sh".into(), "init".into()];
+                }),
+                DEFAULT,
+            ),
         ];
-        for (line, select, format) in cases {
+        for (line, select, want) in cases {
             assert_eq!(
                 Options::parse(args(line)),
-                Ok(Options { select, format }),
+                Ok(Options {
+                    select,
+                    format: format(want),
+                    headers: true
+                }),
                 "{line}"
             );
         }
+        let o = Options::parse(args("-o pid=P,comm -o %cpu,cmd= --no-headers")).expect("parse");
+        let want = [
+            (Col::Pid, "P"),
+            (Col::Comm, "COMMAND"),
+            (Col::Cpu, "%CPU"),
+            (Col::Args, ""),
+        ];
+        assert_eq!(o.format, format(&want));
+        assert!(!o.headers);
+        assert!(!Options::parse(args("h")).expect("parse").headers);
         let errors = [
             ("-z", "invalid option -- 'z'"),
-            ("-p", "option -p needs a PID list"),
+            ("-p", "option -p needs an argument"),
+            (
+                "-o bogus",
+                "unknown user-defined format specifier \"bogus\"",
+            ),
             ("-p x", "invalid process id 'x'"),
             ("auxq", "unsupported option 'q'"),
         ];
@@ -608,6 +668,7 @@ mod tests {
             tty_nr: 34816,
             tpgid: 1240,
             ticks: 300,
+            priority: 20,
             nice: -5,
             threads: 3,
             start: 5000,
@@ -647,7 +708,15 @@ mod tests {
         for (secs, bsd, want) in times {
             assert_eq!(cpu_time(secs, bsd), want);
         }
-        let t = (2026, 10, 28, 4, 20);
+        let t = Tm {
+            year: 2026,
+            mon: 10,
+            mday: 28,
+            hour: 4,
+            min: 20,
+            sec: 0,
+            wday: 6,
+        };
         assert_eq!(start_text(60, t), "04:20");
         assert_eq!(start_text(2 * 86400, t), "Nov28");
         assert_eq!(start_text(400 * 86400, t), "2026");
@@ -725,7 +794,7 @@ mod tests {
         (sys.hz, sys.page_kb, sys.now) = (100, 4, 1_700_000_500);
         let mut out = Vec::new();
         let o = Options::parse(args(line)).expect("parse");
-        render(&o, &procs, me, &sys, &mut out).expect("render");
+        render(&o, &procs, me, &sys, root, &mut out).expect("render");
         String::from_utf8(out).expect("utf8")
     }
 
@@ -783,5 +852,37 @@ mod tests {
             Some("    2 ?        00:01:06 kthreadd")
         );
         assert_eq!(table(r, "x", 302).lines().count(), 2);
+    }
+
+    #[test]
+    fn o_fields_like_procps() {
+        let dir = fake_root();
+        let r = dir.path();
+        let cases: [(&str, &str); 5] = [
+            (
+                "-o pid,ppid,pgid,sid,user,uid,ni,pri,s,nlwp,etime,comm -p 300",
+                "  PID  PPID  PGID   SID USER       UID  NI PRI S NLWP     ELAPSED COMMAND\n  \
+                 300     1   300   300 user      1000   0  19 S    1       15:00 sh\n",
+            ),
+            (
+                "-o args,pid -p 302",
+                "COMMAND                       PID\n/usr/bin/daemon --foregroun   302\n",
+            ),
+            ("-o pid= -p 1,2", "    1\n    2\n"),
+            ("-o pid=NUMBER,tty -p 300", "NUMBER TT\n   300 pts/0\n"),
+            (
+                "--no-headers -C kthreadd -u 999",
+                "    2 ?        00:01:06 kthreadd\n  302 ?        00:01:06 daemon\n",
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(table(r, line, 300), want, "{line}");
+        }
+        assert_eq!(table(r, "-p 999", 300).lines().count(), 1);
+        assert!(lstart_text(1_700_000_100).len() == 24);
+        let elapsed = [(5, "00:05"), (3725, "01:02:05"), (90061, "1-01:01:01")];
+        for (secs, want) in elapsed {
+            assert_eq!(elapsed_text(secs), want);
+        }
     }
 }
