@@ -6,7 +6,6 @@
 mod applets;
 mod awk;
 mod chroot;
-mod compress;
 mod coreutils;
 mod cpio;
 mod dhclient;
