@@ -151,7 +151,7 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> anyhow::Error {
-    anyhow!("{}: {}", path.display(), crate::ioerror::io_reason(e))
+    anyhow!("{}: {}", path.display(), rroot_init::io_reason(e))
 }
 
 fn resolve(

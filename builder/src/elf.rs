@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
 
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 
 const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;

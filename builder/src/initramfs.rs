@@ -23,7 +23,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::compress::{Compression, Compressor};
 use crate::elf::{self, LibraryResolver};
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 use crate::modules::ModuleBundle;
 use crate::newc;
 use crate::tree::{archive_path, relative_target, FileSource, Node, NodeKind, Origin, Tree};

@@ -5,7 +5,6 @@ mod compress;
 mod disk;
 mod elf;
 mod initramfs;
-mod ioerror;
 mod modules;
 mod newc;
 mod tree;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 use modinfo::ModInfo;
 
 /// Drivers a VM or a common server needs to reach its disk, network and console: virtio

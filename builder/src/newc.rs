@@ -13,7 +13,7 @@ use std::io::{self, Read, Write};
 use anyhow::{anyhow, Context, Result};
 use cpio::newc::{Builder, ModeFileType};
 
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 use crate::tree::{FileSource, Node, NodeKind, Origin, Tree};
 
 /// Write every entry of `tree` and the `TRAILER!!!` to `out`; `mtime` goes into every header.

@@ -19,7 +19,7 @@ use std::process::Command;
 use anyhow::{anyhow, bail, Result};
 
 use crate::initramfs::workspace_dir;
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 
 const QEMU: &str = "qemu-system-x86_64";
 const BASE_CMDLINE: &str = "console=ttyS0 panic=-1";

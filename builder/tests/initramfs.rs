@@ -454,7 +454,7 @@ fn bad_input_is_one_line_and_leaves_no_output() {
         ),
         (
             vec![os("--files"), os("/proc/self/mem:/mem")],
-            "rroot: --files /proc/self/mem:/mem: Input/output error".into(),
+            "rroot: --files /proc/self/mem:/mem: I/O error".into(),
         ),
         (
             vec![os("--files"), OsStr::from_bytes(b"/tmp/bad\xffname")],

@@ -45,13 +45,9 @@ impl AppletError for UsageError {
     }
 }
 
-/// `io::Error` text without the "(os error N)" suffix the standard library adds.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
-        None => e.to_string(),
-    }
-}
+/// `io::Error` text without the "(os error N)" suffix the standard library adds (one copy, in
+/// rroot-init, shared with init and the builder).
+pub use rroot_init::io_reason;
 
 #[cfg(test)]
 mod tests {

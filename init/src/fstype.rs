@@ -41,12 +41,7 @@ pub enum FsTypeError {
     Read { path: PathBuf, source: io::Error },
 }
 
-fn reason(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
-        None => e.to_string(),
-    }
-}
+use crate::ioerror::io_reason as reason;
 
 /// Probe the device or image file at `path`.
 pub fn probe_path(path: &Path) -> Result<Option<Probe>, FsTypeError> {

@@ -7,6 +7,7 @@ pub mod console;
 pub mod container;
 pub mod dhcp;
 pub mod fstype;
+pub mod ioerror;
 pub mod json;
 pub mod log;
 pub mod modules;
@@ -19,3 +20,5 @@ pub mod shutdown;
 pub mod supervise;
 pub mod sys;
 pub mod user;
+
+pub use ioerror::io_reason;

@@ -48,13 +48,7 @@ pub enum ModulesError {
     Modinfo { path: String, reason: String },
 }
 
-/// `io::Error` text without the "(os error N)" suffix.
-fn io_reason(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => Errno::from_raw(code).desc().to_string(),
-        None => e.to_string(),
-    }
-}
+use crate::ioerror::io_reason;
 
 /// Why finit_module(2) failed, in kmod's words where it has clearer ones than strerror.
 pub fn load_error_reason(errno: Errno) -> String {

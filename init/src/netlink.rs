@@ -65,13 +65,8 @@ pub enum NetlinkError {
     LinkTimeout { name: String, waited: Duration },
 }
 
-/// The text of an `io::Error` without the "(os error N)" suffix.
-pub fn reason(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
-        None => e.to_string(),
-    }
-}
+/// The text of an `io::Error` without the "(os error N)" suffix (the DHCP client uses it too).
+pub use crate::ioerror::io_reason as reason;
 
 /// What kind of device a link is, from its ARPHRD type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::digest::{check, Digest, HashingWriter};
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 
 pub struct BlobCache {
     dir: PathBuf,

@@ -17,7 +17,7 @@ use super::compression::{decompress, Compression};
 use super::digest::Digest;
 use super::reference::RegistryRef;
 use super::{Blob, Layer, LayerCheck, ResolvedImage};
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 
 #[derive(Deserialize)]
 struct ArchiveEntry {

@@ -15,7 +15,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::digest::Digest;
 use super::flatten::Usage;
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 
 pub const BLOCK_SIZE: u64 = 4096;
 const INODE_SIZE: u64 = 256;

@@ -30,7 +30,7 @@ use super::compression::{decompress, Compression};
 use super::digest::{check, HashingReader};
 use super::progress::Progress;
 use super::{Layer, LayerCheck};
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 
 /// Owner, permissions (including setuid/setgid/sticky), mtime and xattrs of a node.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use super::digest::Digest;
 use super::manifest::{self, Descriptor, Document};
 use super::reference::Platform;
 use super::{Blob, Layer, LayerCheck, ResolvedImage};
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 
 pub fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
     dir.join("blobs").join("sha256").join(digest.hex())

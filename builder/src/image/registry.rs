@@ -20,7 +20,7 @@ use super::manifest::{self, Descriptor, Document};
 use super::progress::{CountingReader, Progress};
 use super::reference::{Platform, RegistryRef};
 use super::{Blob, Layer, LayerCheck, ResolvedImage};
-use crate::ioerror::io_reason;
+use rroot_init::io_reason;
 
 /// Manifests and configs are small; a larger answer is not a manifest.
 const MAX_DOCUMENT: u64 = 8 << 20;

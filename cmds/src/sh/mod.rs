@@ -24,7 +24,6 @@ mod exec;
 mod expand;
 mod fdio;
 mod glob;
-mod lineedit;
 mod parser;
 
 use std::ffi::OsString;
@@ -123,10 +122,6 @@ impl AppletError for ShError {
     }
 }
 
-/// The interactive line editor: rustyline, as issue 2 asks, or the built-in `lineedit`, which
-/// is about 60 KB smaller gzip'd (rustyline costs ~68 KB of the 2 MiB initramfs budget).
-const USE_RUSTYLINE: bool = true;
-
 enum Line {
     Text(String),
     Eof,
@@ -139,8 +134,8 @@ enum Input {
     Text(Option<String>),
     /// Standard input, a byte at a time, with a prompt on stderr when interactive.
     Stdin,
+    /// An interactive terminal: rustyline's editor and history.
     Editor(Box<rustyline::DefaultEditor>),
-    Builtin(lineedit::LineEditor),
 }
 
 impl Input {
@@ -164,12 +159,7 @@ impl Input {
                     Line::Text(String::from_utf8_lossy(&line).into_owned())
                 }
             }
-            Input::Builtin(ed) if !USE_RUSTYLINE => match ed.readline(&prompt(sh, more)) {
-                lineedit::Read::Line(l) => Line::Text(l + "\n"),
-                lineedit::Read::Eof => Line::Eof,
-                lineedit::Read::Interrupted => Line::Interrupted,
-            },
-            Input::Editor(ed) if USE_RUSTYLINE => {
+            Input::Editor(ed) => {
                 let p = prompt(sh, more);
                 match ed.readline(&p) {
                     Ok(l) => {
@@ -182,7 +172,6 @@ impl Input {
                     Err(_) => Line::Eof,
                 }
             }
-            Input::Editor(_) | Input::Builtin(_) => Line::Eof,
         }
     }
 }
@@ -355,9 +344,7 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
         Input::Text(Some(String::from_utf8_lossy(&text).into_owned()))
     } else {
         sh.interactive = o.interactive || (stdin_tty && stderr_tty);
-        if sh.interactive && stdin_tty && !USE_RUSTYLINE {
-            Input::Builtin(lineedit::LineEditor::default())
-        } else if sh.interactive && stdin_tty {
+        if sh.interactive && stdin_tty {
             // Plain output for serial consoles and expect-style tests: no bracketed-paste or
             // synchronized-update escapes around each prompt.
             let config = rustyline::Config::builder().bracketed_paste(false).build();
