@@ -327,6 +327,10 @@ impl Editor {
         if self.cur.line < self.top {
             self.top = self.cur.line;
         }
+        // Every line takes a row at least: start the search close to the answer.
+        if self.cur.line >= self.top + tr {
+            self.top = self.cur.line + 1 - tr;
+        }
         let cursor_row = |ed: &Editor, top: usize| -> usize {
             (top..ed.cur.line).map(|l| ed.line_rows(l)).sum::<usize>()
                 + ed.cursor_column() / ed.text_width()
@@ -432,14 +436,12 @@ impl Editor {
             Motion::WordFwd(big)
                 if op == Op::Change && normal::class(&self.buf, self.cur, *big) != 0 =>
             {
-                match self.change_word_end(*big, count.unwrap_or(1).max(1)) {
-                    Some(pos) => Some(Target {
+                self.change_word_end(*big, count.unwrap_or(1).max(1))
+                    .map(|pos| Target {
                         pos,
                         linewise: false,
                         inclusive: true,
-                    }),
-                    None => None,
-                }
+                    })
             }
             _ => self.target(m, count, true),
         };
@@ -991,11 +993,9 @@ impl Editor {
                     self.want = screen::column(self.buf.line(p.line), p.col);
                 }
             }
-            Key::Byte(0x7f | 0x08) => {
-                if self.cmdline.pop().is_none() {
-                    self.mode = Mode::Normal;
-                }
-            }
+            // Backspace on an empty command line leaves it.
+            Key::Byte(0x7f | 0x08) if self.cmdline.pop().is_none() => self.mode = Mode::Normal,
+            Key::Byte(0x7f | 0x08) => {}
             Key::Byte(0x15) => self.cmdline.clear(),
             Key::Byte(b) if b >= 0x20 || b == b'\t' => self.cmdline.push(b),
             _ => {}
@@ -1217,6 +1217,11 @@ impl Editor {
             self.message = format!("\"{name}\" File exists (add ! to override)");
             return false;
         }
+        let writable = || nix::unistd::access(&target, nix::unistd::AccessFlags::W_OK).is_ok();
+        if !force && target.exists() && !writable() {
+            self.message = format!("\"{name}\" is read-only (add ! to override)");
+            return false;
+        }
         let whole = match range {
             None => true,
             Some((a, b)) => a == 0 && b + 1 == self.buf.len(),
@@ -1280,6 +1285,12 @@ impl Editor {
                 rows.push(Row::default());
             }
             l += 1;
+        }
+        // A line longer than the screen: show the part with the cursor.
+        if self.top == self.cur.line && cursor.0 >= tr {
+            let skip = cursor.0 + 1 - tr;
+            rows.drain(..skip);
+            cursor.0 -= skip;
         }
         while rows.len() < tr {
             let mut row = Row::default();
@@ -1607,6 +1618,16 @@ mod tests {
             (3, 7),
             "normal mode stands on a tab's last cell"
         );
+        let long = format!("{}{}\n", "a".repeat(190), "0123456789");
+        let mut ed = Editor::new(long.as_bytes(), 5, 20);
+        ed.feed(Key::Byte(b'$'));
+        let f = ed.render();
+        assert_eq!(
+            f.cursor,
+            (3, 19),
+            "a line longer than the screen shows the cursor's part"
+        );
+        assert_eq!(f.lines()[3], format!("{}0123456789", "a".repeat(10)));
         let ed = Editor::new(b"x\n", 4, 20);
         assert_eq!(ed.render().lines(), ["x", "~", "~", ""]);
     }
@@ -1717,5 +1738,43 @@ mod tests {
             ed.message
         );
         assert!(ed.buf.modified());
+    }
+
+    #[test]
+    fn terminal_shows_what_the_frames_say() {
+        use super::super::screen::{test_terminal::Terminal, Screen};
+        let mut text: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+        text.push_str(&"long ".repeat(20));
+        text.push('\n');
+        let scripts = [
+            "jjjjjjjjjjjjjjjjjj",
+            "jjjddddpkkP",
+            "jjjonew line\x1bOabove\x1b",
+            "G\x02\x06\x04\x15",
+            "/line 2\rnnN",
+            "x..u\x12",
+            "GA and more and more and more\x1b",
+            ":set nu\rjjj:set nonu\r",
+            "5Gd3dp\x05\x05\x19",
+            "GkJJ",
+            "ggdG",
+        ];
+        for script in scripts {
+            let mut ed = Editor::new(text.as_bytes(), 8, 30);
+            let mut screen = Screen::default();
+            let mut term = Terminal::new(8, 30);
+            for k in keys(script) {
+                ed.feed(k);
+                let frame = ed.render();
+                term.apply(&screen.update(&frame, 30));
+                let want: Vec<String> = frame
+                    .lines()
+                    .iter()
+                    .map(|l| l.trim_end().to_string())
+                    .collect();
+                assert_eq!(term.lines(), want, "{script:?} at {k:?}");
+                assert_eq!(term.cursor(), frame.cursor, "{script:?} at {k:?}");
+            }
+        }
     }
 }

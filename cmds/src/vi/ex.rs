@@ -270,8 +270,7 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
         let text = e.to_string();
         let last = text
             .lines()
-            .filter(|l| !l.trim().is_empty())
-            .last()
+            .rfind(|l| !l.trim().is_empty())
             .unwrap_or("bad pattern")
             .trim()
             .to_string();

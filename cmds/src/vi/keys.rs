@@ -21,7 +21,7 @@ pub enum Key {
 pub const ESC: Key = Key::Byte(0x1b);
 
 /// How long to wait after ESC for the rest of a sequence.
-pub const ESC_TIMEOUT_MS: u16 = 50;
+pub const ESC_TIMEOUT_MS: u16 = 100;
 
 #[derive(Default)]
 pub struct Decoder {

@@ -107,7 +107,7 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
     let _ = out.write_all(format!("\x1b[{};1H\x1b[K", rows).as_bytes());
     let _ = out.flush();
     drop(raw);
-    Ok(result.map_err(ViError::Terminal)?)
+    result.map_err(|e| ViError::Terminal(e).into())
 }
 
 fn main_loop(ed: &mut Editor) -> io::Result<i32> {

@@ -145,28 +145,28 @@ impl Screen {
             }
         };
         let mut old = old;
-        if text_rows > 2 {
-            if let Some(k) = shift(&old[..text_rows], &frame.rows[..text_rows]) {
-                out.extend_from_slice(format!("\x1b[1;{text_rows}r").as_bytes());
-                if k > 0 {
-                    let k = k as usize;
-                    out.extend_from_slice(format!("\x1b[{text_rows};1H").as_bytes());
-                    out.extend(std::iter::repeat(b'\n').take(k));
-                    old.drain(..k);
-                    for _ in 0..k {
-                        old.insert(text_rows - k, Row::default());
-                    }
-                } else {
-                    let k = (-k) as usize;
-                    out.extend_from_slice(b"\x1b[1;1H");
-                    for _ in 0..k {
-                        out.extend_from_slice(b"\x1bM");
-                        old.insert(0, Row::default());
-                        old.remove(text_rows);
-                    }
+        if let Some((r0, k)) = shift(&old[..text_rows], &frame.rows[..text_rows]) {
+            // Scroll only the rows from the first change down to the status line (exclusive):
+            // an opened or deleted line, or the view moving, costs a few bytes, not a repaint.
+            out.extend_from_slice(format!("\x1b[{};{text_rows}r", r0 + 1).as_bytes());
+            if k > 0 {
+                let k = k as usize;
+                out.extend_from_slice(format!("\x1b[{text_rows};1H").as_bytes());
+                out.extend(std::iter::repeat_n(b'\n', k));
+                old.drain(r0..r0 + k);
+                for _ in 0..k {
+                    old.insert(text_rows - k, Row::default());
                 }
-                out.extend_from_slice(b"\x1b[r");
+            } else {
+                let k = k.unsigned_abs();
+                out.extend_from_slice(format!("\x1b[{};1H", r0 + 1).as_bytes());
+                for _ in 0..k {
+                    out.extend_from_slice(b"\x1bM");
+                    old.insert(r0, Row::default());
+                    old.remove(text_rows);
+                }
             }
+            out.extend_from_slice(b"\x1b[r");
         }
         let changed: Vec<usize> = (0..frame.rows.len())
             .filter(|&r| old[r] != frame.rows[r])
@@ -188,21 +188,141 @@ impl Screen {
     }
 }
 
-/// The text moved by `k` rows (positive: up) and most rows stay valid: worth scrolling.
-fn shift(old: &[Row], new: &[Row]) -> Option<isize> {
+/// From the first row that differs, the rest moved by `k` rows (positive: up) and at least
+/// two rows stay valid: worth scrolling. Returns (first changed row, k).
+fn shift(old: &[Row], new: &[Row]) -> Option<(usize, isize)> {
     let n = old.len();
-    if old == new {
-        return None;
-    }
-    for k in 1..=n / 2 {
-        if old[k..] == new[..n - k] {
-            return Some(k as isize);
+    let r0 = (0..n).find(|&r| old[r] != new[r])?;
+    let rest = n - r0;
+    // Rows worth keeping: more than a `~` or an empty row.
+    let worth = |rows: &[Row]| rows.iter().filter(|r| r.width > 1).count() >= 2;
+    for k in 1..rest.saturating_sub(1) {
+        if old[r0 + k..] == new[r0..n - k] && worth(&old[r0 + k..]) {
+            return Some((r0, k as isize));
         }
-        if old[..n - k] == new[k..] {
-            return Some(-(k as isize));
+        if old[r0..n - k] == new[r0 + k..] && worth(&old[r0..n - k]) {
+            return Some((r0, -(k as isize)));
         }
     }
     None
+}
+
+/// A small ANSI terminal that understands what [`Screen::update`] sends, so tests check
+/// what a user would see rather than the bytes.
+#[cfg(test)]
+pub mod test_terminal {
+    pub struct Terminal {
+        cols: usize,
+        grid: Vec<Vec<char>>,
+        cur: (usize, usize),
+        region: (usize, usize),
+    }
+
+    impl Terminal {
+        pub fn new(rows: usize, cols: usize) -> Terminal {
+            Terminal {
+                cols,
+                grid: vec![vec![' '; cols]; rows],
+                cur: (0, 0),
+                region: (0, rows - 1),
+            }
+        }
+
+        fn scroll_up(&mut self) {
+            let (t, b) = self.region;
+            self.grid.remove(t);
+            self.grid.insert(b, vec![' '; self.cols]);
+        }
+
+        fn scroll_down(&mut self) {
+            let (t, b) = self.region;
+            self.grid.remove(b);
+            self.grid.insert(t, vec![' '; self.cols]);
+        }
+
+        pub fn apply(&mut self, bytes: &[u8]) {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let mut chars = text.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\x1b' => match chars.next() {
+                        Some('M') => {
+                            if self.cur.0 == self.region.0 {
+                                self.scroll_down();
+                            } else {
+                                self.cur.0 -= 1;
+                            }
+                        }
+                        Some('[') => {
+                            let mut params = String::new();
+                            let mut fin = ' ';
+                            for d in chars.by_ref() {
+                                if ('@'..='~').contains(&d) {
+                                    fin = d;
+                                    break;
+                                }
+                                params.push(d);
+                            }
+                            let nums: Vec<usize> = params
+                                .trim_start_matches('?')
+                                .split(';')
+                                .map(|p| p.parse().unwrap_or(0))
+                                .collect();
+                            let arg = |i: usize, d: usize| {
+                                nums.get(i).copied().filter(|&n| n > 0).unwrap_or(d)
+                            };
+                            match fin {
+                                'H' => self.cur = (arg(0, 1) - 1, arg(1, 1) - 1),
+                                'K' => {
+                                    let (r, c) = self.cur;
+                                    for cell in &mut self.grid[r][c.min(self.cols)..] {
+                                        *cell = ' ';
+                                    }
+                                }
+                                'J' => {
+                                    for row in &mut self.grid {
+                                        row.fill(' ');
+                                    }
+                                }
+                                'r' => {
+                                    let rows = self.grid.len();
+                                    self.region = (arg(0, 1) - 1, arg(1, rows) - 1);
+                                    self.cur = (0, 0);
+                                }
+                                'h' | 'l' => {}
+                                other => panic!("unexpected sequence {params:?}{other}"),
+                            }
+                        }
+                        other => panic!("unexpected ESC {other:?}"),
+                    },
+                    '\n' => {
+                        if self.cur.0 == self.region.1 {
+                            self.scroll_up();
+                        } else {
+                            self.cur.0 += 1;
+                        }
+                    }
+                    '\r' => self.cur.1 = 0,
+                    c => {
+                        assert!(self.cur.1 < self.cols, "write past the last column");
+                        self.grid[self.cur.0][self.cur.1] = c;
+                        self.cur.1 += 1;
+                    }
+                }
+            }
+        }
+
+        pub fn lines(&self) -> Vec<String> {
+            self.grid
+                .iter()
+                .map(|r| r.iter().collect::<String>().trim_end().to_string())
+                .collect()
+        }
+
+        pub fn cursor(&self) -> (usize, usize) {
+            self.cur
+        }
+    }
 }
 
 #[cfg(test)]
@@ -244,22 +364,32 @@ mod tests {
     #[test]
     fn repaints_only_changed_rows() {
         let mut s = Screen::default();
-        let first = s.update(&frame(&["a", "b", "c", "d", "st"]), 80);
+        let first = s.update(&frame(&["aa", "bb", "cc", "dd", "st"]), 80);
         assert!(first.starts_with(b"\x1b[H\x1b[2J"));
-        let second = s.update(&frame(&["a", "B", "c", "d", "st"]), 80);
+        let second = s.update(&frame(&["aa", "BB", "cc", "dd", "st"]), 80);
         assert_eq!(
             String::from_utf8_lossy(&second),
-            "\x1b[?25l\x1b[2;1HB\x1b[K\x1b[1;1H\x1b[?25h"
+            "\x1b[?25l\x1b[2;1HBB\x1b[K\x1b[1;1H\x1b[?25h"
         );
-        let same = s.update(&frame(&["a", "B", "c", "d", "st"]), 80);
+        let same = s.update(&frame(&["aa", "BB", "cc", "dd", "st"]), 80);
         assert_eq!(same, b"\x1b[1;1H");
-        let scrolled = String::from_utf8_lossy(&s.update(&frame(&["B", "c", "d", "e", "st"]), 80))
-            .into_owned();
+        let scrolled =
+            String::from_utf8_lossy(&s.update(&frame(&["BB", "cc", "dd", "ee", "st"]), 80))
+                .into_owned();
         assert!(
             scrolled.starts_with("\x1b[1;4r\x1b[4;1H\n\x1b[r"),
             "{scrolled:?}"
         );
-        assert!(scrolled.contains("\x1b[4;1He\x1b[K"), "{scrolled:?}");
-        assert!(!scrolled.contains("1HB"), "{scrolled:?}");
+        assert!(scrolled.contains("\x1b[4;1Hee\x1b[K"), "{scrolled:?}");
+        assert!(!scrolled.contains("1HBB"), "{scrolled:?}");
+        // A line opened in the middle scrolls the rows below it down.
+        let opened =
+            String::from_utf8_lossy(&s.update(&frame(&["BB", "new", "cc", "dd", "st"]), 80))
+                .into_owned();
+        assert!(
+            opened.starts_with("\x1b[2;4r\x1b[2;1H\x1bM\x1b[r"),
+            "{opened:?}"
+        );
+        assert!(!opened.contains("cc"), "{opened:?}");
     }
 }
