@@ -71,10 +71,13 @@ pub fn substitute(
 /// before 1 taken as 1 without shortening n (mawk and POSIX shorten it).
 pub fn substr(s: &[u8], m: f64, n: Option<f64>) -> &[u8] {
     let len = s.len() as f64;
-    let m = if m.is_nan() { 1.0 } else { m.trunc() };
+    // NaN positions select nothing, as in mawk.
+    if m.is_nan() || n.is_some_and(f64::is_nan) {
+        return &[];
+    }
+    let m = m.trunc();
     let m = m.clamp(1.0, len + 1.0);
     let n = match n {
-        Some(n) if n.is_nan() => 0.0,
         Some(n) => n.trunc().clamp(0.0, len + 1.0 - m),
         None => len + 1.0 - m,
     };

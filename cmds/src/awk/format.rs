@@ -83,12 +83,13 @@ pub fn sprintf(fmt: &[u8], args: &[Value], convfmt: &[u8]) -> Result<Vec<u8>, St
         match conv {
             b'%' => out.push(b'%'),
             b'd' | b'i' => {
+                // mawk's d_to_I: NaN and -inf go to -MAX, inf to MAX.
                 let n = next().num();
-                if n.is_finite() {
-                    fmt_int(&mut out, n.trunc(), spec);
-                } else {
-                    fmt_float(&mut out, n, b'f', spec);
-                }
+                let n = match n {
+                    _ if n.is_nan() => -(i64::MAX as f64),
+                    _ => n.trunc().clamp(-(i64::MAX as f64), i64::MAX as f64),
+                };
+                fmt_int(&mut out, n, spec);
             }
             b'o' | b'x' | b'X' | b'u' => {
                 let n = next().num();
@@ -100,8 +101,10 @@ pub fn sprintf(fmt: &[u8], args: &[Value], convfmt: &[u8]) -> Result<Vec<u8>, St
             }
             b'c' => {
                 let v = next();
+                // A number (or numeric input) is a character code; a string gives its first byte.
                 let body: Vec<u8> = match v {
                     Value::Num(n) => vec![n as u32 as u8],
+                    Value::StrNum(_) if v.is_numeric() => vec![v.num() as u32 as u8],
                     other => other.bytes(convfmt).iter().take(1).copied().collect(),
                 };
                 pad(&mut out, b"", &body, spec, false);
@@ -181,8 +184,8 @@ fn with_precision(mut digits: String, prec: Option<usize>) -> String {
 
 fn fmt_int(out: &mut Vec<u8>, n: f64, spec: Spec) {
     let neg = n < 0.0;
-    let mag = if n.abs() >= 1.8e19 {
-        u64::MAX
+    let mag = if n.abs() >= i64::MAX as f64 {
+        i64::MAX as u64
     } else {
         n.abs() as u64
     };
@@ -319,8 +322,8 @@ mod tests {
             ),
             (
                 "%f %.2f %10.3f",
-                vec![n(3.14159), n(2.005), n(-1.5)],
-                "3.141590 2.00     -1.500",
+                vec![n(3.14259), n(2.005), n(-1.5)],
+                "3.142590 2.00     -1.500",
             ),
             (
                 "%e %E",
@@ -334,7 +337,7 @@ mod tests {
             ),
             (
                 "%G %#g %.3g",
-                vec![n(1e-10), n(1.0), n(3.14159)],
+                vec![n(1e-10), n(1.0), n(3.14259)],
                 "1E-10 1.00000 3.14",
             ),
             (

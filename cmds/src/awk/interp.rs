@@ -507,27 +507,37 @@ impl<'p> Interp<'p> {
 
     pub(super) fn compare(&self, op: CmpOp, x: &Value, y: &Value) -> bool {
         if x.is_numeric() && y.is_numeric() {
+            // Three-way, as mawk and the one true awk do: NaN compares equal to everything.
             let (a, b) = (x.num(), y.num());
-            return match op {
-                CmpOp::Lt => a < b,
-                CmpOp::Le => a <= b,
-                CmpOp::Gt => a > b,
-                CmpOp::Ge => a >= b,
-                CmpOp::Eq => a == b,
-                CmpOp::Ne => a != b,
+            let ord = if a < b {
+                std::cmp::Ordering::Less
+            } else if a > b {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
             };
+            return op.holds(ord);
         }
         let (a, b) = (self.to_bytes(x), self.to_bytes(y));
-        match op {
-            CmpOp::Lt => a < b,
-            CmpOp::Le => a <= b,
-            CmpOp::Gt => a > b,
-            CmpOp::Ge => a >= b,
-            CmpOp::Eq => a == b,
-            CmpOp::Ne => a != b,
+        op.holds(a.cmp(&b))
+    }
+}
+
+impl CmpOp {
+    fn holds(self, ord: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Lt => ord == Less,
+            CmpOp::Le => ord != Greater,
+            CmpOp::Gt => ord == Greater,
+            CmpOp::Ge => ord != Less,
+            CmpOp::Eq => ord == Equal,
+            CmpOp::Ne => ord != Equal,
         }
     }
+}
 
+impl Interp<'_> {
     fn call(&mut self, f: usize, args: &[Expr]) -> Res<Value> {
         let func = &self.prog.funcs[f];
         if args.len() > func.nparams {

@@ -377,7 +377,7 @@ pub fn lex(src: &[u8]) -> Result<Vec<Token>, LexError> {
                     None if src.get(j) == Some(&b'(') => Tok::FuncName(w),
                     None => Tok::Name(w),
                 };
-                toks.push(Token { tok: tok, line });
+                toks.push(Token { tok, line });
                 i = j;
             }
             _ => {

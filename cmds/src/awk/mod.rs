@@ -115,7 +115,20 @@ impl Options {
     }
 }
 
-fn read_program(p: &Program) -> Result<Vec<u8>, Failure> {
+/// Why awk stops: a usage error (the dispatcher adds the usage text), or a fatal error of the
+/// program (syntax, runtime, I/O), which we report ourselves with exit status 2 and no usage.
+enum Fatal {
+    Usage(UsageError),
+    Error(String),
+}
+
+impl From<UsageError> for Fatal {
+    fn from(e: UsageError) -> Fatal {
+        Fatal::Usage(e)
+    }
+}
+
+fn read_program(p: &Program) -> Result<Vec<u8>, Fatal> {
     match p {
         Program::Text(t) => Ok(t.clone()),
         Program::Files(files) => {
@@ -128,9 +141,12 @@ fn read_program(p: &Program) -> Result<Vec<u8>, Failure> {
                 } else {
                     std::fs::read(path)
                 };
-                let text = text.map_err(|e| Failure {
-                    message: format!("can't open file {}: {}", path.display(), io_reason(&e)),
-                    code: 2,
+                let text = text.map_err(|e| {
+                    Fatal::Error(format!(
+                        "can't open file {}: {}",
+                        path.display(),
+                        io_reason(&e)
+                    ))
                 })?;
                 src.extend_from_slice(&text);
                 src.push(b'\n');
@@ -167,6 +183,17 @@ fn args_fallback() -> Vec<OsString> {
 }
 
 fn run_program(args: Vec<OsString>) -> AppletResult {
+    match run_checked(args) {
+        Ok(status) => Ok(status),
+        Err(Fatal::Usage(e)) => Err(e.into()),
+        Err(Fatal::Error(msg)) => {
+            eprintln!("awk: {msg}");
+            Ok(2)
+        }
+    }
+}
+
+fn run_checked(args: Vec<OsString>) -> Result<i32, Fatal> {
     let args: Vec<Vec<u8>> = args.iter().skip(1).map(|a| a.as_bytes().to_vec()).collect();
     if args.first().is_some_and(|a| a == b"--version") {
         println!("awk (rbox) POSIX awk");
@@ -174,16 +201,13 @@ fn run_program(args: Vec<OsString>) -> AppletResult {
     }
     let opts = Options::parse(&args)?;
     let src = read_program(&opts.program)?;
-    let prog = parser::parse(&src).map_err(|e| Failure {
-        message: e.to_string(),
-        code: 2,
-    })?;
+    let prog = parser::parse(&src).map_err(|e| Fatal::Error(e.to_string()))?;
     let mut argv = vec![b"awk".to_vec()];
     argv.extend(opts.operands.iter().cloned());
     let mut it = interp::Interp::new(&prog, argv);
     let fail = |it: &mut interp::Interp, message: String| {
         let _ = it.streams.close_all();
-        Failure { message, code: 2 }
+        Fatal::Error(message)
     };
     let mut pre = Vec::new();
     if let Some(fs) = opts.fs {
@@ -204,10 +228,7 @@ fn run_program(args: Vec<OsString>) -> AppletResult {
         Err(e) => return Err(fail(&mut it, e)),
     };
     if let Err(e) = it.streams.close_all() {
-        return Err(Failure {
-            message: format!("write error: {}", io_reason(&e)),
-            code: 2,
-        });
+        return Err(Fatal::Error(format!("write error: {}", io_reason(&e))));
     }
     Ok(status)
 }
