@@ -239,6 +239,14 @@ const CASES: &[(&[&str], &str, Ref)] = &[
     (&["BEGIN { print substr(\"hello\", 1.5, 1), substr(\"hello\", 2, 1.5), substr(\"hello\", -1, 3) }"], "", Ref::O),
     (&["BEGIN { print index(\"abc\", \"\") }"], "", Ref::O),
     (&["function f(n) { return n ? 1 + f(n - 1) : 0 } BEGIN { print f(500) }"], "", Ref::O),
+    (&["{ a[$1] } END { for (k in a) if (k == 1) print \"one:\" k; else print \"str:\" k }"], "1.0\n", Ref::O),
+    (&["/a{3}/ { print \"m3\" } /^a{1,2}$/ { print \"m12\" } /x{/ { print \"brace\" }"], "aaa\naa\nx{\n", Ref::O),
+    (&["{ print ($1 == $2) }"], "1.0 1\n1e0 1\n0x10 16\n abc abc\n", Ref::O),
+    (&["BEGIN { RS = \"\" } { print NR \": \" $0 \"|\" NF }"], "\n\n\na b\nc\n\n\n\nd\n\n", Ref::O),
+    (&["BEGIN { RS = \"a|b\" } { print NR \": [\" $0 \"]\" }"], "1a2b3\n", Ref::O),
+    (&["{ gsub(/[\\[\\]]/, \"|\"); print }"], "a[b]c\n", Ref::O),
+    (&["function g(b) { b[\"k\"] = 2 } function f(a) { g(a) } BEGIN { f(arr); print arr[\"k\"] }"], "", Ref::O),
+    (&["{ print match($0, /[[:alpha:]]+[[:space:]]*[[:punct:]]/), RLENGTH }"], "12ab !x\n", Ref::O),
 ];
 
 fn run_awk(tool: &Path, args: &[&str], dir: &Path, input: &str) -> Ran {

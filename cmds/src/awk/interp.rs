@@ -724,9 +724,12 @@ impl Interp<'_> {
         match redir {
             None => {
                 use std::io::Write;
-                self.streams.stdout.write_all(data).map_err(|e| {
-                    Abort::Error(format!("write error: {}", crate::error::io_reason(&e)))
-                })
+                let out = &mut self.streams.stdout;
+                let mut r = out.write_all(data);
+                if self.streams.stdout_tty && r.is_ok() {
+                    r = out.flush();
+                }
+                r.map_err(|e| Abort::Error(format!("write error: {}", crate::error::io_reason(&e))))
             }
             Some((kind, target)) => {
                 let v = self.eval(target)?;
@@ -820,7 +823,7 @@ impl Interp<'_> {
                         continue;
                     }
                     let p = self.place(key)?;
-                    self.set_place(&p, Value::strnum(&k))?;
+                    self.set_place(&p, Value::str(&k))?;
                     match self.exec(body)? {
                         Flow::Break => break,
                         Flow::Return(v) => return Ok(Flow::Return(v)),

@@ -23,6 +23,8 @@ struct Input {
 
 pub struct Streams {
     pub stdout: BufWriter<io::Stdout>,
+    /// stdout is a terminal: flush after each record written, so output keeps up with input.
+    pub stdout_tty: bool,
     outputs: HashMap<Vec<u8>, Output>,
     inputs: HashMap<Vec<u8>, Input>,
 }
@@ -51,8 +53,10 @@ pub fn status_code(st: ExitStatus) -> f64 {
 
 impl Streams {
     pub fn new() -> Streams {
+        use std::io::IsTerminal;
         Streams {
             stdout: BufWriter::with_capacity(65536, io::stdout()),
+            stdout_tty: io::stdout().is_terminal(),
             outputs: HashMap::new(),
             inputs: HashMap::new(),
         }
