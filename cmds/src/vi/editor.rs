@@ -75,6 +75,48 @@ pub struct Editor {
     replaced: Vec<Option<Vec<u8>>>,
     literal: bool,
     pub number: bool,
+    /// `:set ai`: new lines start with the indent of the line before.
+    autoindent: bool,
+    /// `:set ic`: searches ignore case.
+    ignorecase: bool,
+    /// `a`–`z`, then `'` (where the last jump started).
+    marks: [Option<Pos>; 27],
+    /// Earlier `:` lines and searches, for Up/Down on the command line.
+    history: Vec<(u8, Vec<u8>)>,
+    history_at: usize,
+}
+
+fn mark_index(c: u8) -> usize {
+    if c.is_ascii_lowercase() {
+        usize::from(c - b'a')
+    } else {
+        26
+    }
+}
+
+/// The blanks a line starts with.
+fn indent_of(line: &[u8]) -> Vec<u8> {
+    line.iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .copied()
+        .collect()
+}
+
+/// Motions after which `''` comes back.
+fn is_jump(m: &Motion) -> bool {
+    matches!(
+        m,
+        Motion::GotoFirst
+            | Motion::GotoLast
+            | Motion::SearchNext
+            | Motion::SearchPrev
+            | Motion::MatchPair
+            | Motion::MarkLine(_)
+            | Motion::Mark(_)
+            | Motion::ScreenTop
+            | Motion::ScreenMiddle
+            | Motion::ScreenBottom
+    )
 }
 
 fn display_name(path: &Option<PathBuf>) -> String {
@@ -111,6 +153,11 @@ impl Editor {
             replaced: Vec::new(),
             literal: false,
             number: false,
+            autoindent: false,
+            ignorecase: false,
+            marks: [None; 27],
+            history: Vec::new(),
+            history_at: 0,
         }
     }
 
@@ -219,8 +266,12 @@ impl Editor {
         let mut keep_want = false;
         match &cmd.kind {
             Kind::Move(m) => {
+                let from = self.cur;
                 if let Some(t) = self.target(m, cmd.count, false) {
                     self.cur = t.pos;
+                    if is_jump(m) && from != t.pos {
+                        self.marks[26] = Some(from);
+                    }
                     match m {
                         Motion::Up | Motion::Down => {
                             self.cur.col = self.col_for_want();
@@ -394,6 +445,23 @@ impl Editor {
                 let l = self.last_visible().saturating_sub(n - 1).max(self.top);
                 Some(goto(self, l))
             }
+            Motion::MarkLine(c) | Motion::Mark(c) => {
+                let Some(p) = self.marks[mark_index(*c)] else {
+                    self.message = "Mark not set".into();
+                    return None;
+                };
+                let l = p.line.min(self.buf.len() - 1);
+                if matches!(m, Motion::MarkLine(_)) {
+                    Some(goto(self, l))
+                } else {
+                    let col = p.col.min(self.buf.line(l).len());
+                    Some(Target {
+                        pos: Pos::new(l, col),
+                        linewise: false,
+                        inclusive: false,
+                    })
+                }
+            }
             Motion::ScreenMiddle => {
                 let l = (self.top + self.last_visible()) / 2;
                 Some(goto(self, l))
@@ -449,7 +517,7 @@ impl Editor {
             self.recording = None;
             return;
         };
-        if t.linewise {
+        if t.linewise || matches!(op, Op::ShiftLeft | Op::ShiftRight) {
             let (a, b) = (self.cur.line.min(t.pos.line), self.cur.line.max(t.pos.line));
             self.op_lines(op, a, b);
             return;
@@ -479,7 +547,7 @@ impl Editor {
             };
         }
         match op {
-            Op::Yank => {}
+            Op::Yank | Op::ShiftLeft | Op::ShiftRight => {}
             Op::Delete => {
                 self.buf.delete(a, b);
             }
@@ -494,6 +562,24 @@ impl Editor {
     }
 
     fn op_lines(&mut self, op: Op, a: usize, b: usize) {
+        if matches!(op, Op::ShiftLeft | Op::ShiftRight) {
+            for l in a..=b {
+                let mut line = self.buf.line(l).to_vec();
+                if op == Op::ShiftRight {
+                    if !line.is_empty() {
+                        line.insert(0, b'\t');
+                    }
+                } else if line.first() == Some(&b'\t') {
+                    line.remove(0);
+                } else {
+                    let spaces = line.iter().take(8).take_while(|&&b| b == b' ').count();
+                    line.drain(..spaces);
+                }
+                self.buf.set_line(l, line);
+            }
+            self.cur = Pos::new(a, first_non_blank(self.buf.line(a)));
+            return;
+        }
         let lines: Vec<&[u8]> = (a..=b).map(|l| self.buf.line(l)).collect();
         let mut text = Vec::new();
         for l in lines {
@@ -516,13 +602,27 @@ impl Editor {
                 self.cur = Pos::new(l, first_non_blank(self.buf.line(l)));
             }
             Op::Change => {
+                let indent = if self.autoindent {
+                    indent_of(self.buf.line(a))
+                } else {
+                    Vec::new()
+                };
                 if b > a {
                     self.buf.delete_lines(a + 1, b);
                 }
-                self.buf.set_line(a, Vec::new());
-                self.cur = Pos::new(a, 0);
+                self.cur = Pos::new(a, indent.len());
+                self.buf.set_line(a, indent);
                 self.start_insert(Mode::Insert, 1, Repeat::Here);
             }
+            Op::ShiftLeft | Op::ShiftRight => {}
+        }
+    }
+
+    fn auto_indent(&self, l: usize) -> Vec<u8> {
+        if self.autoindent {
+            indent_of(self.buf.line(l))
+        } else {
+            Vec::new()
         }
     }
 
@@ -560,13 +660,15 @@ impl Editor {
                 self.start_insert(Mode::Insert, n, Repeat::Here);
             }
             Action::OpenBelow => {
-                self.buf.insert_lines(l + 1, vec![Vec::new()]);
-                self.cur = Pos::new(l + 1, 0);
+                let indent = self.auto_indent(l);
+                self.cur = Pos::new(l + 1, indent.len());
+                self.buf.insert_lines(l + 1, vec![indent]);
                 self.start_insert(Mode::Insert, n, Repeat::NewLine);
             }
             Action::OpenAbove => {
-                self.buf.insert_lines(l, vec![Vec::new()]);
-                self.cur = Pos::new(l, 0);
+                let indent = self.auto_indent(l);
+                self.cur = Pos::new(l, indent.len());
+                self.buf.insert_lines(l, vec![indent]);
                 self.start_insert(Mode::Insert, n, Repeat::NewLine);
             }
             Action::Replace => self.start_insert(Mode::Replace, n, Repeat::Here),
@@ -690,6 +792,7 @@ impl Editor {
                 }
             }
             Action::Redraw => return Effect::Redraw,
+            Action::SetMark(c) => self.marks[mark_index(*c)] = Some(self.cur),
             Action::CommandLine(kind) => {
                 self.mode = Mode::CmdLine;
                 self.cmd_kind = *kind;
@@ -858,7 +961,12 @@ impl Editor {
             return;
         }
         match key {
-            Key::Byte(b'\r' | b'\n') => self.cur = self.buf.insert(self.cur, b"\n"),
+            Key::Byte(b'\r' | b'\n') => {
+                let mut text = b"\n".to_vec();
+                let indent = self.auto_indent(l);
+                text.extend_from_slice(&indent[..indent.len().min(self.cur.col)]);
+                self.cur = self.buf.insert(self.cur, &text);
+            }
             Key::Byte(0x7f | 0x08) => self.backspace(),
             Key::Byte(0x17) => {
                 // Ctrl-W: the word (and blanks) before the cursor.
@@ -969,8 +1077,44 @@ impl Editor {
                 self.mode = Mode::Normal;
                 self.cmdline.clear();
             }
+            Key::Up | Key::Down => {
+                let kind = self.cmd_kind;
+                let mut at = self.history_at;
+                loop {
+                    at = if key == Key::Up {
+                        at.checked_sub(1)
+                    } else {
+                        Some(at + 1)
+                    }
+                    .unwrap_or(usize::MAX);
+                    match self.history.get(at) {
+                        Some((k, text)) if *k == kind => {
+                            self.cmdline = text.clone();
+                            self.history_at = at;
+                            break;
+                        }
+                        Some(_) => {}
+                        None => {
+                            if key == Key::Down {
+                                self.cmdline.clear();
+                                self.history_at = self.history.len();
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
             Key::Byte(b'\r' | b'\n') => {
                 self.mode = Mode::Normal;
+                if !self.cmdline.is_empty() {
+                    self.history
+                        .retain(|(k, t)| !(*k == self.cmd_kind && *t == self.cmdline));
+                    self.history.push((self.cmd_kind, self.cmdline.clone()));
+                    if self.history.len() > 100 {
+                        self.history.remove(0);
+                    }
+                }
+                self.history_at = self.history.len();
                 let line = String::from_utf8_lossy(&std::mem::take(&mut self.cmdline)).into_owned();
                 if self.cmd_kind == b':' {
                     return self.ex_line(&line);
@@ -989,6 +1133,7 @@ impl Editor {
                 };
                 self.last_search = Some((pattern, fwd));
                 if let Some(p) = self.search(fwd, 1) {
+                    self.marks[26] = Some(self.cur);
                     self.cur = p;
                     self.want = screen::column(self.buf.line(p.line), p.col);
                 }
@@ -1006,7 +1151,7 @@ impl Editor {
     /// `count` matches of the last search from the cursor, wrapping around the ends.
     fn search(&mut self, fwd: bool, count: usize) -> Option<Pos> {
         let (pattern, _) = self.last_search.clone()?;
-        let re = match ex::compile(&pattern) {
+        let re = match ex::compile(&pattern, self.ignorecase) {
             Ok(re) => re,
             Err(e) => {
                 self.message = e;
@@ -1083,7 +1228,10 @@ impl Editor {
     fn ex_cmd(&mut self, cmd: ExCmd) -> Effect {
         const UNSAVED: &str = "No write since last change (add ! to override)";
         match cmd {
-            ExCmd::Goto(l) => self.cur = Pos::new(l, first_non_blank(self.buf.line(l))),
+            ExCmd::Goto(l) => {
+                self.marks[26] = Some(self.cur);
+                self.cur = Pos::new(l, first_non_blank(self.buf.line(l)));
+            }
             ExCmd::Write {
                 range,
                 file,
@@ -1149,12 +1297,30 @@ impl Editor {
                 self.buf.arm(self.cur);
                 self.op_lines(Op::Delete, a, b);
             }
-            ExCmd::Set(opt) => match opt.as_str() {
-                "nu" | "number" => self.number = true,
-                "nonu" | "nonumber" => self.number = false,
-                "" => {}
-                other => self.message = format!("Unknown option: {other}"),
-            },
+            ExCmd::Set(opts) => {
+                for opt in opts.split_whitespace() {
+                    let (name, on) = match opt.strip_prefix("no") {
+                        Some(n) => (n, false),
+                        None => (opt, true),
+                    };
+                    match name {
+                        "nu" | "number" => self.number = on,
+                        "ai" | "autoindent" => self.autoindent = on,
+                        "ic" | "ignorecase" => self.ignorecase = on,
+                        _ => self.message = format!("Unknown option: {opt}"),
+                    }
+                }
+                if opts.trim().is_empty() {
+                    let flag =
+                        |on: bool, name: &str| format!("{}{name}", if on { "" } else { "no" });
+                    self.message = format!(
+                        "{} {} {}",
+                        flag(self.autoindent, "autoindent"),
+                        flag(self.ignorecase, "ignorecase"),
+                        flag(self.number, "number")
+                    );
+                }
+            }
             ExCmd::File => self.message = self.info(),
             ExCmd::Nothing => {}
         }
@@ -1174,7 +1340,7 @@ impl Editor {
             self.last_search = Some((pattern.clone(), true));
             pattern
         };
-        let re = match ex::compile(&pattern) {
+        let re = match ex::compile(&pattern, self.ignorecase) {
             Ok(re) => re,
             Err(e) => {
                 self.message = e;
@@ -1458,6 +1624,21 @@ mod tests {
         ("x1\nx2\n", "cwy\x1bj0.", "y\ny\n", 1, 0),
         ("a\nb\n", "Ax\x1bj.", "ax\nbx\n", 1, 1),
         ("a\n", "ox\x1b.", "a\nx\nx\n", 2, 0),
+        // shifts, marks, autoindent
+        ("a\n\tb\n", ">>", "\ta\n\tb\n", 0, 1),
+        ("a\n\tb\n", "2>>", "\ta\n\t\tb\n", 0, 1),
+        ("a\n\tb\n", "j<<", "a\nb\n", 1, 0),
+        ("  a\n", "<<", "a\n", 0, 0),
+        ("a\nb\nc\n", ">G", "\ta\n\tb\n\tc\n", 0, 1),
+        ("a\nb\nc\nd\n", "majjd'a", "d\n", 0, 0),
+        ("abc\nd\n", "lmbjy`bP", "abcbc\nd\n", 0, 2),
+        ("a\nb\nc\n", "G''", "a\nb\nc\n", 0, 0),
+        ("a\nb\nc\n", "G``", "a\nb\nc\n", 0, 0),
+        ("  a\n", ":set ai\rox\x1b", "  a\n  x\n", 1, 2),
+        ("  a\n", ":set ai\rA\rx\x1b", "  a\n  x\n", 1, 2),
+        ("  a\n", ":set ai\rccx\x1b", "  x\n", 0, 2),
+        ("  a\n", "ox\x1b", "  a\nx\n", 1, 0),
+        ("Foo\nfoo\n", ":set ic\r/FOO\r", "Foo\nfoo\n", 1, 0),
         // search
         (
             "one\ntwo\nthree two\n",
@@ -1776,5 +1957,22 @@ mod tests {
                 assert_eq!(term.cursor(), frame.cursor, "{script:?} at {k:?}");
             }
         }
+    }
+
+    #[test]
+    fn command_line_history() {
+        let mut ed = run("a\nb\nc\n", ":2\r/c\r:1\r:");
+        for k in [Key::Up, Key::Up, Key::Byte(b'\r')] {
+            ed.feed(k);
+        }
+        assert_eq!(ed.cur.line, 1, "Up twice skips the search and recalls :2");
+        for k in [Key::Byte(b'/'), Key::Up] {
+            ed.feed(k);
+        }
+        assert_eq!(ed.render().lines()[9], "/c");
+        for k in [Key::Down, Key::Byte(b'x')] {
+            ed.feed(k);
+        }
+        assert_eq!(ed.render().lines()[9], "/x");
     }
 }

@@ -203,8 +203,8 @@ pub fn parse(line: &str, here: &Here) -> Result<ExCmd, String> {
 }
 
 /// A vi (basic) regular expression as the regex crate spells it.
-pub fn compile(pattern: &str) -> Result<Regex, String> {
-    let mut out = String::new();
+pub fn compile(pattern: &str, ignore_case: bool) -> Result<Regex, String> {
+    let mut out = String::from(if ignore_case { "(?i)" } else { "" });
     let mut chars = pattern.chars().peekable();
     let mut in_class = false;
     while let Some(c) = chars.next() {
@@ -417,10 +417,12 @@ mod tests {
             ("(", "f(x)", "[", false, "f[x)"),
         ];
         for (pat, line, rep, g, want) in cases {
-            let re = compile(pat).unwrap_or_else(|e| panic!("{pat}: {e}"));
+            let re = compile(pat, false).unwrap_or_else(|e| panic!("{pat}: {e}"));
             let got = substitute(&re, line.as_bytes(), rep.as_bytes(), g);
             assert_eq!(got.as_deref(), Some(want.as_bytes()), "{pat} on {line}");
         }
-        assert!(compile("a\\{").is_err());
+        assert!(compile("a\\{", false).is_err());
+        let re = compile("abc", true).unwrap_or_else(|e| panic!("{e}"));
+        assert!(re.is_match(b"xABCx"));
     }
 }

@@ -27,9 +27,11 @@ use editor::{Editor, Effect};
 pub const USAGE: &str = "\
 usage: vi [+LINE | +/PATTERN | +CMD] [FILE]
 Edit FILE (created on the first write if it does not exist).
-Normal mode: hjkl wbe WBE 0^$ gg G fFtT;, % HML ^F^B^D^U /? nN; i a I A o O R,
-x X r s S C D J ~ p P u ^R . and d c y with a motion (dd cc yy). ^G shows the position.
-Ex: :w [FILE] :q :q! :wq :x ZZ :e[!] [FILE] :r FILE :N :$ :[range]s/RE/REP/[g] :set [no]nu
+Normal mode: hjkl wbe WBE 0^$ gg G fFtT;, % HML ^F^B^D^U^E^Y /? nN mx 'x `x '' (counts);
+i a I A o O R, x X r s S C D J ~ p P u ^R . and d c y > < with a motion (dd cc yy >> <<).
+^G shows the position, ^L redraws.
+Ex: :w [FILE] :w! :q :q! :wq :x ZZ :e[!] [FILE] :r FILE :N :$ :[range]s/RE/REP/[g]
+:[range]d :f :set [no]nu [no]ai [no]ic. Ranges: N . $ % +N -N and A,B.
 ";
 
 enum ViError {

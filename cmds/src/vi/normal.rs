@@ -9,6 +9,10 @@ pub enum Op {
     Delete,
     Change,
     Yank,
+    /// `>`: one tab more at the start of each line.
+    ShiftRight,
+    /// `<`: one tab (or up to 8 spaces) less.
+    ShiftLeft,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +59,10 @@ pub enum Motion {
     ScreenTop,
     ScreenMiddle,
     ScreenBottom,
+    /// `'x`: the marked line (`''`: where the last jump started).
+    MarkLine(u8),
+    /// `` `x ``: the marked position.
+    Mark(u8),
     SearchNext,
     SearchPrev,
 }
@@ -86,6 +94,7 @@ pub enum Action {
     Info,
     WriteQuit,
     QuitNoWrite,
+    SetMark(u8),
     PageDown,
     PageUp,
     HalfDown,
@@ -241,6 +250,16 @@ fn motion(keys: &[Key]) -> Result<Option<Motion>, ()> {
             b'H' => ScreenTop,
             b'M' => ScreenMiddle,
             b'L' => ScreenBottom,
+            b'\'' | b'`' => {
+                return match keys.get(1) {
+                    None => Ok(None),
+                    Some(Key::Byte(c)) if c.is_ascii_lowercase() || *c == b'\'' || *c == b'`' => {
+                        let c = if *c == b'`' { b'\'' } else { *c };
+                        Ok(Some(if *b == b'\'' { MarkLine(c) } else { Mark(c) }))
+                    }
+                    Some(_) => Err(()),
+                }
+            }
             b'n' => SearchNext,
             b'N' => SearchPrev,
             b'g' => match keys.get(1) {
@@ -294,6 +313,13 @@ fn action(keys: &[Key]) -> Result<Option<Action>, ()> {
             b'D' => DeleteEol,
             b'Y' => YankLine,
             b'J' => Join,
+            b'm' => {
+                return match keys.get(1) {
+                    None => Ok(None),
+                    Some(Key::Byte(c)) if c.is_ascii_lowercase() => Ok(Some(SetMark(*c))),
+                    Some(_) => Err(()),
+                }
+            }
             b'u' => Undo,
             0x12 => Redo,
             b'.' => Repeat,
@@ -339,6 +365,8 @@ pub fn parse(keys: &[Key]) -> Parse {
         Key::Byte(b'd') => Some(Op::Delete),
         Key::Byte(b'c') => Some(Op::Change),
         Key::Byte(b'y') => Some(Op::Yank),
+        Key::Byte(b'>') => Some(Op::ShiftRight),
+        Key::Byte(b'<') => Some(Op::ShiftLeft),
         _ => None,
     };
     let done = |count, kind| Parse::Done(Cmd { count, kind });
@@ -811,6 +839,43 @@ mod tests {
                     kind: Lines(Op::Yank),
                 }),
             ),
+            (
+                ">>",
+                Parse::Done(Cmd {
+                    count: None,
+                    kind: Lines(Op::ShiftRight),
+                }),
+            ),
+            (
+                "<j",
+                Parse::Done(Cmd {
+                    count: None,
+                    kind: Operate(Op::ShiftLeft, Motion::Down),
+                }),
+            ),
+            (
+                "ma",
+                Parse::Done(Cmd {
+                    count: None,
+                    kind: Do(Action::SetMark(b'a')),
+                }),
+            ),
+            (
+                "d'a",
+                Parse::Done(Cmd {
+                    count: None,
+                    kind: Operate(Op::Delete, Motion::MarkLine(b'a')),
+                }),
+            ),
+            (
+                "``",
+                Parse::Done(Cmd {
+                    count: None,
+                    kind: Move(Motion::Mark(b'\'')),
+                }),
+            ),
+            ("'", Parse::Incomplete),
+            ("mA", Parse::Invalid),
         ];
         for (input, want) in cases {
             assert_eq!(parse(&keys(input)), want, "{input}");
