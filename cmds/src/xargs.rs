@@ -110,15 +110,13 @@ fn usage(msg: impl Into<String>) -> XargsError {
 }
 
 fn number(value: &str, opt: char, min: usize) -> Result<usize, XargsError> {
-    let n: usize = value
+    let n: i64 = value
         .parse()
         .map_err(|_| usage(format!("invalid number \"{value}\" for -{opt} option")))?;
-    if n < min {
-        return Err(usage(format!(
-            "value {n} for -{opt} option should be >= {min}"
-        )));
-    }
-    Ok(n)
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n >= min)
+        .ok_or_else(|| usage(format!("value {n} for -{opt} option should be >= {min}")))
 }
 
 /// `-d` argument: one character, or `\n`-style, `\NNN` octal or `\xHH` hex escape.
@@ -529,7 +527,10 @@ impl<R: BufRead> Planner<R> {
         while let Some(item) = self.next_item()? {
             if size + arg_size(&item.bytes) > self.o.max_chars {
                 let must_fit = self.o.exit_if_too_long && !matches!(self.o.group, Group::Fill);
-                if count == 0 || must_fit {
+                if must_fit {
+                    return Err(XargsError::Input("argument list too long".into()));
+                }
+                if count == 0 {
                     return Err(too_long());
                 }
                 self.held = Some(item);
@@ -823,7 +824,10 @@ mod tests {
             );
         }
         assert_eq!(commands("abcdef", "-s 5"), Err(too_long()));
-        assert_eq!(commands("aaa bbb", "-x -n 2 -s 10"), Err(too_long()));
+        assert_eq!(
+            commands("aaa bbb", "-x -n 2 -s 10"),
+            Err(XargsError::Input("argument list too long".into()))
+        );
     }
 
     #[test]

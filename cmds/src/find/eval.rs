@@ -58,9 +58,15 @@ impl Ctx {
 
     /// Report a problem with one file and go on; find will exit 1.
     pub fn warn(&mut self, msg: &str) {
+        self.report(msg);
+        self.status = 1;
+    }
+
+    /// Print `find: msg` without changing the exit status (a command `-exec … ;` could not
+    /// run is only a false test to GNU find).
+    pub fn report(&mut self, msg: &str) {
         let _ = self.stdout.flush();
         eprintln!("find: {msg}");
-        self.status = 1;
     }
 
     /// Flush every output (before running a command, so its output comes after ours).

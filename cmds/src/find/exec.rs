@@ -106,7 +106,7 @@ fn run(argv: &[OsString], dir: Option<&Path>, cx: &mut Ctx) -> bool {
     match cmd.status() {
         Ok(status) => status.success(),
         Err(e) => {
-            cx.warn(&format!(
+            cx.report(&format!(
                 "'{}': {}",
                 PathBuf::from(prog).display(),
                 io_reason(&e)

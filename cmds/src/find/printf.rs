@@ -414,15 +414,38 @@ pub fn ls_line(f: &Entry, users: &Users, now: i64) -> Vec<u8> {
         when
     );
     let mut line = head.into_bytes();
-    line.extend_from_slice(f.path.as_os_str().as_bytes());
+    escape_name(f.path.as_os_str().as_bytes(), &mut line);
     if m.file_type().is_symlink() {
         if let Ok(target) = std::fs::read_link(f.path) {
             line.extend_from_slice(b" -> ");
-            line.extend_from_slice(target.as_os_str().as_bytes());
+            escape_name(target.as_os_str().as_bytes(), &mut line);
         }
     }
     line.push(b'\n');
     line
+}
+
+/// `-ls` names as GNU find prints them in the C locale (gnulib's escape quoting style, with
+/// `"` escaped too): `sp\ ace`, `tab\tx`, non-ASCII bytes as `\ooo`.
+fn escape_name(name: &[u8], out: &mut Vec<u8>) {
+    for &c in name {
+        let named = match c {
+            b' ' | b'"' | b'\\' => Some(c),
+            b'\n' => Some(b'n'),
+            b'\t' => Some(b't'),
+            b'\r' => Some(b'r'),
+            7 => Some(b'a'),
+            8 => Some(b'b'),
+            11 => Some(b'v'),
+            12 => Some(b'f'),
+            _ => None,
+        };
+        match named {
+            Some(e) => out.extend_from_slice(&[b'\\', e]),
+            None if c.is_ascii_graphic() => out.push(c),
+            None => out.extend_from_slice(format!("\\{c:03o}").as_bytes()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -445,6 +468,12 @@ mod tests {
             assert_eq!(dir_of(path.as_bytes()), dir.as_bytes(), "{path}");
             assert_eq!(base_of(path.as_bytes()), base.as_bytes(), "{path}");
         }
+        let mut quoted = Vec::new();
+        escape_name("./sp ace q\"t\\b\tx\ny s'q $*é".as_bytes(), &mut quoted);
+        assert_eq!(
+            String::from_utf8_lossy(&quoted),
+            "./sp\\ ace\\ q\\\"t\\\\b\\tx\\ny\\ s'q\\ $*\\303\\251"
+        );
         assert_eq!(below_root(b"./a/b", b"."), b"a/b");
         assert_eq!(below_root(b".", b"."), b"");
         assert_eq!(below_root(b"dir/x", b"dir/"), b"x");
