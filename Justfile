@@ -27,9 +27,9 @@ initramfs: (setup "build")
 vm *ARGS: (setup "vm")
     cargo run --release -q -p rroot -- vm {{ ARGS }}
 
-# Turn a container image (nginx, host:port/repo:tag, oci:DIR, docker-archive:FILE) into out/disk.img.
+# Turn a container image (nginx, host:port/repo:tag, oci:DIR, docker-archive:FILE) into out/disk.img; `just disk nginx` or `just disk IMAGE=nginx`.
 disk IMAGE *ARGS:
-    cargo run --release -q -p rroot -- disk {{ IMAGE }} {{ ARGS }}
+    cargo run --release -q -p rroot -- disk {{ trim_start_match(IMAGE, "IMAGE=") }} {{ ARGS }}
 
 # Run every test: unit and integration tests of all crates, then the VM tests (never skipped).
 test: (setup "build" "vm" "net" "disk" "tools") initramfs
