@@ -23,8 +23,23 @@ initramfs: (setup "build")
     cargo run --release -q -p rroot -- initramfs
     @ls -l {{ rbox }} out/initramfs.cpio.gz
 
-# Boot out/initramfs.cpio.gz in QEMU on the serial console; leave with `poweroff`.
+# Boot in QEMU on the serial console (leave with `poweroff`); `just vm --disk out/disk.img` boots a disk and forwards its ports.
 vm *ARGS: (setup "vm")
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # The cached stock kernel has its drivers (virtio net and block, ext4) as modules: boot an
+    # image that carries them, out/initramfs.cpio.gz plus the kernel's modules, rebuilt when it
+    # is missing or older than rbox, the kernel or out/initramfs.cpio.gz. The kernel version
+    # comes from the cache; `just initramfs` itself stays kernel-agnostic.
+    kernel=$(compgen -G '.cache/kernel/root/boot/vmlinuz-*' | sort -V | tail -n 1 || true)
+    if [[ -z ${KERNEL:-} && -n $kernel ]]; then
+        modules=.cache/kernel/root/lib/modules/${kernel##*/vmlinuz-}
+        image=out/initramfs-modules.cpio.gz
+        if [[ -d $modules ]] && { [[ ! -e $image || ! -e {{ rbox }} ]] || [[ {{ rbox }} -nt $image || $kernel -nt $image || out/initramfs.cpio.gz -nt $image ]]; }; then
+            cargo build --release --target {{ musl }} -p rroot-cmds
+            cargo run --release -q -p rroot -- initramfs --kernel-modules "$modules" -o "$image"
+        fi
+    fi
     cargo run --release -q -p rroot -- vm {{ ARGS }}
 
 # Turn a container image (nginx, host:port/repo:tag, oci:DIR, docker-archive:FILE) into out/disk.img; `just disk nginx` or `just disk IMAGE=nginx`.

@@ -8,9 +8,20 @@
 //! Kernel command line: `console=ttyS0 panic=-1` (a panicking guest stops at once; with
 //! `-no-reboot` QEMU then exits) followed by `--append`
 //! (Documentation/admin-guide/kernel-parameters.txt).
+//!
+//! First use should just work with a stock kernel, so with no `--initrd`:
+//! - the cached kernel (no `--kernel`, no `$KERNEL`) boots `out/initramfs-modules.cpio.gz`, the
+//!   image `just vm` builds with that kernel's modules (network, disks), when it exists and is
+//!   not older than `out/initramfs.cpio.gz`; otherwise `out/initramfs.cpio.gz`;
+//! - the first `--disk` is the root (`root=/dev/vda` is appended) unless `--append` names a
+//!   `root=`, and, unless `--hostfwd` is given, the ports the image exposes (`ExposedPorts` of
+//!   the `/.rroot/config.json` that `rroot disk` wrote, read with e2fsprogs' debugfs) are
+//!   forwarded from 127.0.0.1: a guest port >= 1024 keeps its number when that host port is
+//!   free; a privileged or taken one gets the first free port from 8080 up.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -24,16 +35,23 @@ use rroot_init::io_reason;
 const QEMU: &str = "qemu-system-x86_64";
 const BASE_CMDLINE: &str = "console=ttyS0 panic=-1";
 const DEFAULT_INITRD: &str = "out/initramfs.cpio.gz";
+/// What `just vm` builds for the cached kernel: the default image plus that kernel's modules.
+const MODULES_INITRD: &str = "out/initramfs-modules.cpio.gz";
+/// Host ports for guest ports that cannot keep their number are taken from here up.
+const FIRST_SPARE_PORT: u16 = 8080;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Kernel image [default: $KERNEL, else the cached Debian kernel .cache/kernel/root/boot/vmlinuz-*]
     #[arg(long, value_name = "PATH")]
     kernel: Option<PathBuf>,
-    /// Initramfs to boot
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_INITRD)]
-    initrd: PathBuf,
-    /// Raw disk image attached as a virtio drive (/dev/vda, then /dev/vdb…). Repeatable.
+    /// Initramfs to boot [default: out/initramfs-modules.cpio.gz for the cached kernel when
+    /// it is at least as new as out/initramfs.cpio.gz, else out/initramfs.cpio.gz]
+    #[arg(long, value_name = "PATH")]
+    initrd: Option<PathBuf>,
+    /// Raw disk image attached as a virtio drive (/dev/vda, then /dev/vdb…); the first is the
+    /// root (root=/dev/vda) and its image's exposed ports are forwarded, unless --append names
+    /// a root= or --hostfwd is given. Repeatable.
     #[arg(long = "disk", value_name = "FILE")]
     disks: Vec<PathBuf>,
     /// Extra kernel command line arguments. Repeatable.
@@ -77,12 +95,65 @@ struct VmPlan {
     accel: Accel,
 }
 
+/// Choices made from the machine rather than the options: which initramfs, which forwards.
+#[derive(Debug, Default)]
+struct Defaults {
+    initrd: Option<PathBuf>,
+    forwards: Vec<Forward>,
+}
+
+/// One port forward: host 127.0.0.1:`host` to the guest's `guest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Forward {
+    udp: bool,
+    host: u16,
+    guest: u16,
+}
+
+impl Forward {
+    fn rule(&self) -> String {
+        let proto = if self.udp { "udp" } else { "tcp" };
+        format!("{proto}:127.0.0.1:{}-:{}", self.host, self.guest)
+    }
+}
+
 pub fn run(args: Args) -> Result<()> {
+    let env_kernel = std::env::var_os("KERNEL").filter(|k| !k.is_empty());
+    let cached_kernel = args.kernel.is_none() && env_kernel.is_none();
     let kernel = match args.kernel.clone() {
         Some(k) => k,
-        None => default_kernel(std::env::var_os("KERNEL").as_deref())?,
+        None => default_kernel(env_kernel.as_deref())?,
     };
-    let plan = plan(&args, kernel, kvm_usable)?;
+    let mut defaults = Defaults::default();
+    if args.initrd.is_none() {
+        defaults.initrd = default_initrd(
+            cached_kernel,
+            Path::new(DEFAULT_INITRD),
+            Path::new(MODULES_INITRD),
+        );
+    }
+    if let Some(disk) = args
+        .disks
+        .first()
+        .filter(|_| auto_root(&args) && args.hostfwd.is_empty())
+    {
+        let ports = match exposed_ports_of_disk(disk) {
+            Ok(ports) => ports,
+            Err(e) => {
+                eprintln!("rroot vm: not forwarding the image's ports: {e:#}");
+                Vec::new()
+            }
+        };
+        defaults.forwards = assign_host_ports(&ports, port_is_free);
+        for f in &defaults.forwards {
+            let proto = if f.udp { "/udp" } else { "" };
+            eprintln!(
+                "rroot vm: forwarding 127.0.0.1:{} -> guest :{}{proto}",
+                f.host, f.guest
+            );
+        }
+    }
+    let plan = plan(&args, kernel, &defaults, kvm_usable)?;
     let qemu = find_in_path(QEMU, std::env::var_os("PATH").as_deref()).ok_or_else(|| {
         anyhow!("{QEMU}: not found in PATH (install it with `apt-get install qemu-system-x86`)")
     })?;
@@ -95,15 +166,128 @@ pub fn run(args: Args) -> Result<()> {
     bail!("{}: {}", qemu.display(), io_reason(&err))
 }
 
+/// The modules image for the cached kernel when it exists and is not older than the plain one
+/// (a fresher plain image means rbox changed since), else `None` (the plain default).
+fn default_initrd(cached_kernel: bool, plain: &Path, modules: &Path) -> Option<PathBuf> {
+    let mtime = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let modules_time = mtime(modules).filter(|_| cached_kernel)?;
+    match mtime(plain) {
+        Some(plain_time) if plain_time > modules_time => None,
+        _ => Some(modules.to_path_buf()),
+    }
+}
+
+/// Whether the first disk becomes the root: there is one and `--append` names no `root=`.
+fn auto_root(args: &Args) -> bool {
+    !args.disks.is_empty()
+        && !args
+            .append
+            .iter()
+            .flat_map(|a| a.split_whitespace())
+            .any(|w| w.starts_with("root="))
+}
+
+/// `ExposedPorts` keys of an image config (image-spec config.md: `"80/tcp"`, `"53/udp"`, a bare
+/// port is tcp) as (udp, port), sorted; what `rroot disk` wrote at `/.rroot/config.json`.
+fn exposed_ports(config_json: &[u8]) -> Result<Vec<(bool, u16)>> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(config_json).map_err(|e| anyhow!("/.rroot/config.json: {e}"))?;
+    let Some(ports) = doc
+        .get("config")
+        .and_then(|c| c.get("ExposedPorts"))
+        .and_then(|p| p.as_object())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for key in ports.keys() {
+        let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
+        let udp = match proto {
+            "tcp" => false,
+            "udp" => true,
+            _ => continue, // sctp: QEMU's user network cannot forward it
+        };
+        match port.parse::<u16>() {
+            Ok(p) if p > 0 => out.push((udp, p)),
+            _ => bail!("/.rroot/config.json: ExposedPorts: {key}: not a port"),
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Read `/.rroot/config.json` from an ext4 disk with debugfs (e2fsprogs, which `rroot disk`
+/// needs anyway) and return its exposed ports; none for a disk without that file.
+fn exposed_ports_of_disk(disk: &Path) -> Result<Vec<(bool, u16)>> {
+    let debugfs = ["/usr/sbin/debugfs", "/sbin/debugfs"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .or_else(|| find_in_path("debugfs", std::env::var_os("PATH").as_deref()))
+        .ok_or_else(|| anyhow!("debugfs not found (install e2fsprogs)"))?;
+    let out = Command::new(&debugfs)
+        .arg("-R")
+        .arg("cat /.rroot/config.json")
+        .arg(disk)
+        .output()
+        .map_err(|e| anyhow!("{}: {}", debugfs.display(), io_reason(&e)))?;
+    // debugfs reports a missing file or a disk that is not ext4 on stderr, with status 0.
+    if !out.status.success() || out.stdout.is_empty() {
+        return Ok(Vec::new());
+    }
+    exposed_ports(&out.stdout).map_err(|e| anyhow!("--disk {}: {e:#}", disk.display()))
+}
+
+/// Host ports for the guest ports: the same number when it is >= 1024 and free, else the first
+/// free port from [`FIRST_SPARE_PORT`] up that no other forward took.
+fn assign_host_ports(ports: &[(bool, u16)], is_free: impl Fn(bool, u16) -> bool) -> Vec<Forward> {
+    let mut taken: Vec<(bool, u16)> = Vec::new();
+    let mut out = Vec::new();
+    for &(udp, guest) in ports {
+        let usable = |p: u16| !taken.contains(&(udp, p)) && is_free(udp, p);
+        let host = if guest >= 1024 && usable(guest) {
+            Some(guest)
+        } else {
+            (FIRST_SPARE_PORT..=u16::MAX).find(|p| usable(*p))
+        };
+        if let Some(host) = host {
+            taken.push((udp, host));
+            out.push(Forward { udp, host, guest });
+        }
+    }
+    out
+}
+
+/// Whether 127.0.0.1:`port` can be bound now (QEMU binds it a moment later).
+fn port_is_free(udp: bool, port: u16) -> bool {
+    let addr = (Ipv4Addr::LOCALHOST, port);
+    if udp {
+        UdpSocket::bind(addr).is_ok()
+    } else {
+        TcpListener::bind(addr).is_ok()
+    }
+}
+
 /// Check the inputs and decide everything; `kvm` tells whether KVM works (injected for tests).
-fn plan(args: &Args, kernel: PathBuf, kvm: impl Fn() -> bool) -> Result<VmPlan> {
+fn plan(
+    args: &Args,
+    kernel: PathBuf,
+    defaults: &Defaults,
+    kvm: impl Fn() -> bool,
+) -> Result<VmPlan> {
     readable("--kernel", &kernel, "")?;
-    let hint = if args.initrd == Path::new(DEFAULT_INITRD) {
+    let initrd = args
+        .initrd
+        .clone()
+        .or_else(|| defaults.initrd.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_INITRD));
+    let hint = if initrd == Path::new(DEFAULT_INITRD) {
         " (build it with `rroot initramfs`)"
     } else {
         ""
     };
-    readable("--initrd", &args.initrd, hint)?;
+    readable("--initrd", &initrd, hint)?;
     for disk in &args.disks {
         readable("--disk", disk, "")?;
     }
@@ -116,13 +300,17 @@ fn plan(args: &Args, kernel: PathBuf, kvm: impl Fn() -> bool) -> Result<VmPlan> 
         "kvm" => Accel::Kvm,
         other => bail!("--accel {other}: expected tcg, kvm or auto"),
     };
-    let rules = args
+    let mut rules = args
         .hostfwd
         .iter()
         .map(|r| parse_hostfwd(r))
         .collect::<Result<Vec<_>>>()?;
+    rules.extend(defaults.forwards.iter().map(Forward::rule));
     let net = (args.net || !rules.is_empty()).then_some(rules);
     let mut cmdline = BASE_CMDLINE.to_string();
+    if auto_root(args) {
+        cmdline.push_str(" root=/dev/vda");
+    }
     for extra in args
         .append
         .iter()
@@ -134,7 +322,7 @@ fn plan(args: &Args, kernel: PathBuf, kvm: impl Fn() -> bool) -> Result<VmPlan> 
     }
     Ok(VmPlan {
         kernel,
-        initrd: args.initrd.clone(),
+        initrd,
         disks: args.disks.clone(),
         cmdline,
         memory: args.memory.clone(),
@@ -410,9 +598,12 @@ mod tests {
         let tail = ["-nographic", "-no-reboot"];
 
         // Defaults: TCG even where KVM seems usable, no NIC.
-        let plan = plan(&args(&["--initrd", &initrd]), kernel.clone().into(), || {
-            false
-        })
+        let plan = plan(
+            &args(&["--initrd", &initrd]),
+            kernel.clone().into(),
+            &Defaults::default(),
+            || false,
+        )
         .unwrap();
         let mut want = base(&["-accel", "tcg"]);
         want.extend(["console=ttyS0 panic=-1", "-nic", "none"].map(String::from));
@@ -436,7 +627,7 @@ mod tests {
             "--hostfwd",
             "hostfwd=udp::5353-:53",
         ]);
-        let plan = super::plan(&a, kernel.clone().into(), || true).unwrap();
+        let plan = super::plan(&a, kernel.clone().into(), &Defaults::default(), || true).unwrap();
         let mut want = base(&["-accel", "kvm", "-cpu", "host"]);
         want.push("console=ttyS0 panic=-1 root=/dev/vda rw quiet".into());
         want.push("-drive".into());
@@ -460,6 +651,7 @@ mod tests {
         let plan = super::plan(
             &args(&["--initrd", &initrd, "--accel", "auto", "--net"]),
             kernel.into(),
+            &Defaults::default(),
             || false,
         )
         .unwrap();
@@ -490,14 +682,188 @@ mod tests {
             if argv.is_empty() && cwd_has_default {
                 continue; // the default initrd exists where the tests run
             }
-            let err = plan(&args(&argv), kernel.clone().into(), || false).unwrap_err();
+            let err = plan(
+                &args(&argv),
+                kernel.clone().into(),
+                &Defaults::default(),
+                || false,
+            )
+            .unwrap_err();
             assert_eq!(format!("{err:#}"), want, "{argv:?}");
         }
-        let err = plan(&args(&["--initrd", &initrd]), gone.clone().into(), || false).unwrap_err();
+        let err = plan(
+            &args(&["--initrd", &initrd]),
+            gone.clone().into(),
+            &Defaults::default(),
+            || false,
+        )
+        .unwrap_err();
         assert_eq!(
             format!("{err:#}"),
             format!("--kernel {gone}: No such file or directory")
         );
+    }
+
+    #[test]
+    fn a_disk_is_the_root_and_its_ports_are_forwarded() {
+        let f = Files::new();
+        let (kernel, initrd, disk) = (f.p("vmlinuz"), f.p("initrd"), f.p("disk,1.img"));
+        let defaults = Defaults {
+            initrd: Some(initrd.clone().into()),
+            forwards: vec![
+                Forward {
+                    udp: false,
+                    host: 8080,
+                    guest: 80,
+                },
+                Forward {
+                    udp: true,
+                    host: 5353,
+                    guest: 5353,
+                },
+            ],
+        };
+        let plan = plan(
+            &args(&["--disk", &disk]),
+            kernel.clone().into(),
+            &defaults,
+            || false,
+        )
+        .unwrap();
+        let argv = argv_of(&plan);
+        let at = |flag: &str| argv[argv.iter().position(|a| a == flag).unwrap() + 1].clone();
+        assert_eq!(at("-initrd"), initrd, "the default initrd is used");
+        assert_eq!(at("-append"), "console=ttyS0 panic=-1 root=/dev/vda");
+        assert_eq!(
+            at("-netdev"),
+            "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:5353"
+        );
+        // An explicit root= is left alone; --initrd beats the default.
+        let other = f.p("disk,1.img");
+        let a = args(&[
+            "--disk",
+            &disk,
+            "--append",
+            "root=/dev/vdb rw",
+            "--initrd",
+            &other,
+        ]);
+        assert!(!auto_root(&a));
+        let argv = argv_of(&plan_of(&a, &kernel));
+        assert!(argv.contains(&"console=ttyS0 panic=-1 root=/dev/vdb rw".to_string()));
+        assert!(argv.contains(&other));
+        assert!(!auto_root(&args(&[])));
+    }
+
+    fn plan_of(a: &Args, kernel: &str) -> VmPlan {
+        plan(a, kernel.into(), &Defaults::default(), || false).unwrap()
+    }
+
+    #[test]
+    fn exposed_ports_table() {
+        let cases: &[(&str, Result<Vec<(bool, u16)>, &str>)] = &[
+            (
+                r#"{"config":{"ExposedPorts":{"80/tcp":{}}}}"#,
+                Ok(vec![(false, 80)]),
+            ),
+            (
+                r#"{"config":{"ExposedPorts":{"443/tcp":{},"53/udp":{},"8080":{},"9/sctp":{}}}}"#,
+                Ok(vec![(false, 443), (false, 8080), (true, 53)]),
+            ),
+            (r#"{"config":{"Cmd":["sh"]}}"#, Ok(vec![])),
+            (r#"{"config":{"ExposedPorts":null}}"#, Ok(vec![])),
+            (
+                r#"{"config":{"ExposedPorts":{"http/tcp":{}}}}"#,
+                Err("/.rroot/config.json: ExposedPorts: http/tcp: not a port"),
+            ),
+        ];
+        for (json, want) in cases {
+            let got = exposed_ports(json.as_bytes()).map_err(|e| e.to_string());
+            assert_eq!(got, want.clone().map_err(str::to_string), "{json}");
+        }
+        assert!(exposed_ports(b"{").is_err());
+    }
+
+    #[test]
+    fn host_port_assignment_table() {
+        // 8080 is taken on the host, so :80 gets 8081; 3000 keeps its number; a taken 5000
+        // gets the next spare one; udp ports are counted separately.
+        let busy = [(false, 8080), (false, 5000)];
+        let free = |udp: bool, p: u16| !busy.contains(&(udp, p));
+        let got = assign_host_ports(
+            &[
+                (false, 80),
+                (false, 443),
+                (false, 3000),
+                (false, 5000),
+                (true, 53),
+            ],
+            free,
+        );
+        let want = [
+            (false, 8081, 80),
+            (false, 8082, 443),
+            (false, 3000, 3000),
+            (false, 8083, 5000),
+            (true, 8080, 53),
+        ];
+        let got: Vec<_> = got.iter().map(|f| (f.udp, f.host, f.guest)).collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            Forward {
+                udp: false,
+                host: 8081,
+                guest: 80
+            }
+            .rule(),
+            "tcp:127.0.0.1:8081-:80"
+        );
+    }
+
+    #[test]
+    fn default_initrd_prefers_a_fresh_modules_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let (plain, modules) = (dir.path().join("plain"), dir.path().join("modules"));
+        assert_eq!(
+            default_initrd(true, &plain, &modules),
+            None,
+            "neither exists"
+        );
+        fs::write(&plain, b"x").unwrap();
+        assert_eq!(
+            default_initrd(true, &plain, &modules),
+            None,
+            "no modules image"
+        );
+        let set_time = |p: &Path, secs: u64| {
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        };
+        fs::write(&modules, b"x").unwrap();
+        set_time(&plain, 1000);
+        set_time(&modules, 2000);
+        assert_eq!(
+            default_initrd(true, &plain, &modules),
+            Some(modules.clone())
+        );
+        assert_eq!(
+            default_initrd(false, &plain, &modules),
+            None,
+            "another kernel"
+        );
+        set_time(&plain, 3000);
+        assert_eq!(
+            default_initrd(true, &plain, &modules),
+            None,
+            "stale modules image"
+        );
+        fs::remove_file(&plain).unwrap();
+        assert_eq!(default_initrd(true, &plain, &modules), Some(modules));
     }
 
     #[test]

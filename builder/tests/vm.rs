@@ -120,3 +120,64 @@ fn missing_qemu_or_initrd_is_a_clear_error() {
         "rroot: --initrd out/initramfs.cpio.gz: No such file or directory (build it with `rroot initramfs`)\n"
     );
 }
+
+/// An ext4 disk like `rroot disk` writes, holding only `/.rroot/config.json`.
+fn rroot_disk(dir: &Path, config: &str) -> std::path::PathBuf {
+    let root = dir.join("diskroot");
+    fs::create_dir_all(root.join(".rroot")).unwrap();
+    fs::write(root.join(".rroot/config.json"), config).unwrap();
+    let img = dir.join("nginx.img");
+    let out = Command::new("/usr/sbin/mke2fs")
+        .args(["-q", "-F", "-t", "ext4", "-d"])
+        .arg(&root)
+        .arg(&img)
+        .arg("4M")
+        .output()
+        .expect("mke2fs (e2fsprogs) is needed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    img
+}
+
+#[test]
+fn a_disk_boots_as_root_with_its_exposed_ports_forwarded() {
+    let dir = setup();
+    let d = dir.path();
+    let config = r#"{"reference":"nginx","config":{"ExposedPorts":{"80/tcp":{}}}}"#;
+    let img = rroot_disk(d, config);
+    let out = rroot_vm(
+        d,
+        &d.join("bin"),
+        &["--dry-run", "--disk", img.to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let forward = err.lines().next().unwrap();
+    let host = forward
+        .strip_prefix("rroot vm: forwarding 127.0.0.1:")
+        .and_then(|rest| rest.strip_suffix(" -> guest :80"))
+        .unwrap_or_else(|| panic!("{err}"));
+    let host: u16 = host.parse().unwrap();
+    assert!(host >= 8080, "{err}");
+    assert!(
+        err.contains(&format!(
+            "-append 'console=ttyS0 panic=-1 root=/dev/vda' -drive file={},if=virtio,format=raw -netdev user,id=net0,hostfwd=tcp:127.0.0.1:{host}-:80 "
+            , img.display()
+        )),
+        "{err}"
+    );
+
+    // A disk that is not an rroot disk: root, but nothing forwarded and no NIC.
+    fs::write(d.join("blank.img"), vec![0u8; 65536]).unwrap();
+    let out = rroot_vm(d, &d.join("bin"), &["--dry-run", "--disk", "blank.img"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("root=/dev/vda' -drive file=blank.img,if=virtio,format=raw -nic none"),
+        "{err}"
+    );
+}
