@@ -2,7 +2,7 @@
 //! localtime_r reads `TZ` (and /etc/localtime), as the C find does.
 
 /// The fields of `struct tm` that find prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Tm {
     pub year: i32,
     /// 0–11.
@@ -17,6 +17,8 @@ pub struct Tm {
     pub yday: i32,
     /// Seconds east of UTC.
     pub gmtoff: i64,
+    /// The zone's abbreviation (`UTC`, `CET`).
+    pub zone: String,
 }
 
 pub fn local(secs: i64) -> Tm {
@@ -39,7 +41,19 @@ pub fn local(secs: i64) -> Tm {
         wday: tm.tm_wday,
         yday: tm.tm_yday,
         gmtoff: tm.tm_gmtoff,
+        zone: zone_name(tm.tm_zone),
     }
+}
+
+fn zone_name(zone: *const libc::c_char) -> String {
+    if zone.is_null() {
+        return String::new();
+    }
+    // SAFETY: a non-null tm_zone from localtime_r points to a NUL-terminated string that the
+    // C library keeps for the life of the process (its timezone tables).
+    unsafe { std::ffi::CStr::from_ptr(zone) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 pub const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

@@ -88,6 +88,9 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
         .unwrap_or(0);
     let users = users::Users::load(Path::new("/"));
     let parsed = parse::parse(expression, follow, &users, now)?;
+    for w in &parsed.warnings {
+        eprintln!("find: warning: {w}");
+    }
     let mut expr = parsed.expr;
     let settings = parsed.settings;
     let now_secs = (now / 1_000_000_000) as i64;

@@ -14,6 +14,7 @@ use nix::unistd::AccessFlags;
 use super::clock;
 use super::compare::{parse_perm, parse_size, AgeTest, NumArg};
 use super::expr::{Exec, Expr, Follow, Settings, TimeField};
+use super::printf;
 use super::regex_dialect;
 use super::users::Users;
 use crate::error::{io_reason, AppletError};
@@ -43,6 +44,8 @@ pub struct Parsed {
     pub settings: Settings,
     /// Opened `-fprint` files; sink `i` of an action is `sinks[i - 1]` (0 is stdout).
     pub sinks: Vec<File>,
+    /// `-printf` format warnings, printed before the walk as GNU does.
+    pub warnings: Vec<String>,
 }
 
 /// Parse `args` (everything after the paths); `now_ns` is find's start time.
@@ -56,6 +59,7 @@ pub fn parse(args: &[OsString], follow: Follow, users: &Users, now_ns: i128) -> 
         },
         sinks: Vec::new(),
         sink_paths: Vec::new(),
+        warnings: Vec::new(),
         users,
         origin_ns: now_ns,
         emacs_regex: true,
@@ -91,6 +95,7 @@ pub fn parse(args: &[OsString], follow: Follow, users: &Users, now_ns: i128) -> 
         expr,
         settings: p.settings,
         sinks: p.sinks,
+        warnings: p.warnings,
     })
 }
 
@@ -100,6 +105,7 @@ struct Parser<'a> {
     settings: Settings,
     sinks: Vec<File>,
     sink_paths: Vec<OsString>,
+    warnings: Vec<String>,
     users: &'a Users,
     /// Ages are measured from here: find's start, or the end of today after `-daystart`.
     origin_ns: i128,
@@ -204,6 +210,14 @@ impl<'a> Parser<'a> {
                 "Expected a positive decimal integer argument to {pred}, but got '{s}'"
             ))
         })
+    }
+
+    /// A `-printf` format, checked now (warnings kept for later, a trailing `%` refused).
+    fn format(&mut self, pred: &str) -> Result<Vec<u8>> {
+        let format = self.arg(pred)?.as_bytes().to_vec();
+        let warnings = printf::lint(&format).map_err(ExprError)?;
+        self.warnings.extend(warnings);
+        Ok(format)
     }
 
     /// The sink index for `-fprint FILE` & co., opening (truncating) FILE once.
@@ -395,13 +409,13 @@ impl<'a> Parser<'a> {
             },
             "-printf" => Expr::Printf {
                 sink: 0,
-                format: self.arg(t)?.as_bytes().to_vec(),
+                format: self.format(t)?,
             },
             "-fprintf" => {
                 let sink = self.sink(t)?;
                 Expr::Printf {
                     sink,
-                    format: self.arg(t)?.as_bytes().to_vec(),
+                    format: self.format(t)?,
                 }
             }
             "-ls" => Expr::Ls { sink: 0 },

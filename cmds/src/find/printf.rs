@@ -60,6 +60,48 @@ pub fn render(format: &[u8], f: &Entry, users: &Users) -> Vec<u8> {
     out
 }
 
+/// Directive letters `render` knows (`%A`, `%C`, `%T` take one more letter).
+const DIRECTIVES: &[u8] = b"%pfhPHskbmMugUGnidDlyYactACT";
+const ESCAPES: &[u8] = b"ntrabfvc\\01234567";
+
+/// Check a format when `-printf` is parsed: GNU's warnings (unknown directives and escapes,
+/// printed as written), or its one error (a `%` at the very end).
+pub fn lint(format: &[u8]) -> Result<Vec<String>, String> {
+    let mut warnings = Vec::new();
+    let mut i = 0;
+    while i < format.len() {
+        match format[i] {
+            b'\\' => match format.get(i + 1) {
+                None => warnings.push("escape `\\' followed by nothing at all".to_string()),
+                Some(c) if !ESCAPES.contains(c) => {
+                    warnings.push(format!("unrecognized escape `\\{}'", *c as char))
+                }
+                Some(_) => {}
+            },
+            b'%' => {
+                let (_, at) = Spec::parse(format, i + 1);
+                match format.get(at) {
+                    None => return Err("error: % at end of format string".to_string()),
+                    Some(c @ (b'A' | b'C' | b'T')) if at + 1 == format.len() => {
+                        warnings.push(format!(
+                            "format directive `%{}' should be followed by another character",
+                            *c as char
+                        ))
+                    }
+                    Some(c) if !DIRECTIVES.contains(c) => {
+                        warnings.push(format!("unrecognized format directive `%{}'", *c as char))
+                    }
+                    Some(b'A' | b'C' | b'T') => i = at + 1,
+                    Some(_) => i = at,
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(warnings)
+}
+
 /// The `[-+ #0]*WIDTH[.PREC]` between `%` and the directive letter.
 struct Spec {
     start: usize,
@@ -316,7 +358,8 @@ fn time_part(ns: i128, k: u8) -> Option<String> {
         b'M' => format!("{:02}", tm.min),
         b'S' => format!("{:02}.{frac:09}0", tm.sec),
         b'T' => format!("{hms}.{frac:09}0"),
-        b'X' => hms,
+        b'X' => format!("{hms}.{frac:09}0"),
+        b'Z' => tm.zone.clone(),
         b'R' => format!("{:02}:{:02}", tm.hour, tm.min),
         b'r' => format!("{hour12:02}:{:02}:{:02} {ampm}", tm.min, tm.sec),
         b'+' => format!("{ymd}+{hms}.{frac:09}0"),
@@ -467,6 +510,31 @@ mod tests {
         for (path, dir, base) in cases {
             assert_eq!(dir_of(path.as_bytes()), dir.as_bytes(), "{path}");
             assert_eq!(base_of(path.as_bytes()), base.as_bytes(), "{path}");
+        }
+        let lints = [
+            ("%p %f\\n", Ok(vec![])),
+            ("%", Err("error: % at end of format string".to_string())),
+            (
+                "%-5z",
+                Ok(vec!["unrecognized format directive `%z'".to_string()]),
+            ),
+            (
+                "%T",
+                Ok(vec![
+                    "format directive `%T' should be followed by another character".to_string(),
+                ]),
+            ),
+            (
+                "%TY%%\\q",
+                Ok(vec!["unrecognized escape `\\q'".to_string()]),
+            ),
+            (
+                "a\\",
+                Ok(vec!["escape `\\' followed by nothing at all".to_string()]),
+            ),
+        ];
+        for (format, want) in lints {
+            assert_eq!(lint(format.as_bytes()), want, "{format}");
         }
         let mut quoted = Vec::new();
         escape_name("./sp ace q\"t\\b\tx\ny s'q $*é".as_bytes(), &mut quoted);
