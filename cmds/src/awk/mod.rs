@@ -11,6 +11,8 @@ use crate::error::{io_reason, AppletResult, Failure, UsageError};
 mod ast;
 mod builtins;
 mod ere;
+mod exec;
+mod expr;
 mod format;
 mod interp;
 mod io;

@@ -3,11 +3,9 @@
 //! `(a, b) in arr`, `cmd | getline`, and newlines as terminators where the grammar allows.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use super::ast::*;
-use super::ere;
-use super::lexer::{lex, Builtin, Tok, Token};
+use super::lexer::{lex, Tok, Token};
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -31,21 +29,21 @@ impl std::fmt::Display for ParseError {
     }
 }
 
-type PResult<T> = Result<T, ParseError>;
+pub(super) type PResult<T> = Result<T, ParseError>;
 
-struct Parser<'a> {
-    src: &'a [u8],
-    toks: Vec<Token>,
-    pos: usize,
-    globals: HashMap<String, usize>,
-    global_names: Vec<String>,
-    locals: Option<HashMap<String, usize>>,
-    funcs: Vec<Option<Func>>,
-    func_index: HashMap<String, usize>,
-    func_first_use: Vec<usize>,
-    regexes: Vec<regex::bytes::Regex>,
+pub(super) struct Parser<'a> {
+    pub(super) src: &'a [u8],
+    pub(super) toks: Vec<Token>,
+    pub(super) pos: usize,
+    pub(super) globals: HashMap<String, usize>,
+    pub(super) global_names: Vec<String>,
+    pub(super) locals: Option<HashMap<String, usize>>,
+    pub(super) funcs: Vec<Option<Func>>,
+    pub(super) func_index: HashMap<String, usize>,
+    pub(super) func_first_use: Vec<usize>,
+    pub(super) regexes: Vec<regex::bytes::Regex>,
     /// Parsing a print list outside parentheses: `>` redirects.
-    no_gt: bool,
+    pub(super) no_gt: bool,
 }
 
 pub fn parse(src: &[u8]) -> PResult<Program> {
@@ -97,21 +95,21 @@ pub fn parse(src: &[u8]) -> PResult<Program> {
     })
 }
 
-fn is_lvalue(e: &Expr) -> bool {
+pub(super) fn is_lvalue(e: &Expr) -> bool {
     matches!(e, Expr::Var(_) | Expr::Field(_) | Expr::Index(..))
 }
 
 impl Parser<'_> {
-    fn peek(&self) -> &Tok {
+    pub(super) fn peek(&self) -> &Tok {
         &self.toks[self.pos].tok
     }
 
-    fn peek_at(&self, n: usize) -> &Tok {
+    pub(super) fn peek_at(&self, n: usize) -> &Tok {
         let i = (self.pos + n).min(self.toks.len() - 1);
         &self.toks[i].tok
     }
 
-    fn advance(&mut self) -> Tok {
+    pub(super) fn advance(&mut self) -> Tok {
         let t = self.toks[self.pos].tok.clone();
         if self.pos + 1 < self.toks.len() {
             self.pos += 1;
@@ -119,7 +117,7 @@ impl Parser<'_> {
         t
     }
 
-    fn eat(&mut self, t: &Tok) -> bool {
+    pub(super) fn eat(&mut self, t: &Tok) -> bool {
         if self.peek() == t {
             self.advance();
             true
@@ -128,7 +126,7 @@ impl Parser<'_> {
         }
     }
 
-    fn error<T>(&self) -> PResult<T> {
+    pub(super) fn error<T>(&self) -> PResult<T> {
         let line = self.toks[self.pos].line;
         let text = self
             .src
@@ -142,7 +140,7 @@ impl Parser<'_> {
         })
     }
 
-    fn expect(&mut self, t: &Tok) -> PResult<()> {
+    pub(super) fn expect(&mut self, t: &Tok) -> PResult<()> {
         if self.eat(t) {
             Ok(())
         } else {
@@ -150,17 +148,17 @@ impl Parser<'_> {
         }
     }
 
-    fn opt_newlines(&mut self) {
+    pub(super) fn opt_newlines(&mut self) {
         while self.eat(&Tok::Newline) {}
     }
 
-    fn skip_terminators(&mut self) {
+    pub(super) fn skip_terminators(&mut self) {
         while matches!(self.peek(), Tok::Newline | Tok::Semi) {
             self.advance();
         }
     }
 
-    fn global(&mut self, name: &str) -> usize {
+    pub(super) fn global(&mut self, name: &str) -> usize {
         if let Some(&i) = self.globals.get(name) {
             return i;
         }
@@ -170,14 +168,14 @@ impl Parser<'_> {
         i
     }
 
-    fn var(&mut self, name: &str) -> Var {
+    pub(super) fn var(&mut self, name: &str) -> Var {
         if let Some(l) = self.locals.as_ref().and_then(|m| m.get(name)) {
             return Var::Local(*l);
         }
         Var::Global(self.global(name))
     }
 
-    fn func_slot(&mut self, name: &str) -> usize {
+    pub(super) fn func_slot(&mut self, name: &str) -> usize {
         if let Some(&i) = self.func_index.get(name) {
             return i;
         }
@@ -188,7 +186,7 @@ impl Parser<'_> {
         i
     }
 
-    fn program(&mut self) -> PResult<Vec<Rule>> {
+    pub(super) fn program(&mut self) -> PResult<Vec<Rule>> {
         let mut rules = Vec::new();
         self.skip_terminators();
         while *self.peek() != Tok::Eof {
@@ -239,7 +237,7 @@ impl Parser<'_> {
         Ok(rules)
     }
 
-    fn function(&mut self) -> PResult<()> {
+    pub(super) fn function(&mut self) -> PResult<()> {
         self.advance();
         let name = match self.advance() {
             Tok::Name(n) | Tok::FuncName(n) => n,
@@ -276,7 +274,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn block(&mut self) -> PResult<Vec<Stmt>> {
+    pub(super) fn block(&mut self) -> PResult<Vec<Stmt>> {
         self.expect(&Tok::LBrace)?;
         let mut body = Vec::new();
         loop {
@@ -289,7 +287,7 @@ impl Parser<'_> {
     }
 
     /// After a simple statement: `;`, newline, or (not consumed) `}`.
-    fn end_simple(&mut self) -> PResult<()> {
+    pub(super) fn end_simple(&mut self) -> PResult<()> {
         match self.peek() {
             Tok::Semi | Tok::Newline => {
                 self.advance();
@@ -300,7 +298,7 @@ impl Parser<'_> {
         }
     }
 
-    fn stmt(&mut self) -> PResult<Stmt> {
+    pub(super) fn stmt(&mut self) -> PResult<Stmt> {
         match self.peek().clone() {
             Tok::LBrace => Ok(Stmt::Block(self.block()?)),
             Tok::Semi => {
@@ -357,7 +355,7 @@ impl Parser<'_> {
         }
     }
 
-    fn for_stmt(&mut self) -> PResult<Stmt> {
+    pub(super) fn for_stmt(&mut self) -> PResult<Stmt> {
         self.advance();
         self.expect(&Tok::LParen)?;
         if let (Tok::Name(k), Tok::In, Tok::Name(a), Tok::RParen) = (
@@ -404,14 +402,14 @@ impl Parser<'_> {
         Ok(Stmt::For(init, cond, step, Box::new(self.stmt()?)))
     }
 
-    fn at_end_of_simple(&self) -> bool {
+    pub(super) fn at_end_of_simple(&self) -> bool {
         matches!(
             self.peek(),
             Tok::Semi | Tok::Newline | Tok::RBrace | Tok::Eof
         )
     }
 
-    fn simple_stmt(&mut self) -> PResult<Stmt> {
+    pub(super) fn simple_stmt(&mut self) -> PResult<Stmt> {
         Ok(match self.peek().clone() {
             Tok::Print | Tok::Printf => {
                 let printf = self.advance() == Tok::Printf;
@@ -498,7 +496,7 @@ impl Parser<'_> {
         })
     }
 
-    fn expr_list(&mut self) -> PResult<Vec<Expr>> {
+    pub(super) fn expr_list(&mut self) -> PResult<Vec<Expr>> {
         let mut list = vec![self.expr()?];
         while self.eat(&Tok::Comma) {
             self.opt_newlines();
@@ -506,362 +504,24 @@ impl Parser<'_> {
         }
         Ok(list)
     }
-
-    fn expr(&mut self) -> PResult<Expr> {
-        let lhs = self.ternary()?;
-        let op = match self.peek() {
-            Tok::Assign => None,
-            Tok::AddAssign => Some(BinOp::Add),
-            Tok::SubAssign => Some(BinOp::Sub),
-            Tok::MulAssign => Some(BinOp::Mul),
-            Tok::DivAssign => Some(BinOp::Div),
-            Tok::ModAssign => Some(BinOp::Mod),
-            Tok::PowAssign => Some(BinOp::Pow),
-            _ => return Ok(lhs),
-        };
-        if !is_lvalue(&lhs) {
-            return self.error();
-        }
-        self.advance();
-        self.opt_newlines();
-        let rhs = self.expr()?;
-        Ok(Expr::Assign(op, Box::new(lhs), Box::new(rhs)))
-    }
-
-    fn ternary(&mut self) -> PResult<Expr> {
-        let cond = self.or()?;
-        if !self.eat(&Tok::Question) {
-            return Ok(cond);
-        }
-        self.opt_newlines();
-        let a = self.expr()?;
-        self.opt_newlines();
-        self.expect(&Tok::Colon)?;
-        self.opt_newlines();
-        let b = self.expr()?;
-        Ok(Expr::Cond(Box::new(cond), Box::new(a), Box::new(b)))
-    }
-
-    fn or(&mut self) -> PResult<Expr> {
-        let mut e = self.and()?;
-        while self.eat(&Tok::Or) {
-            self.opt_newlines();
-            e = Expr::Or(Box::new(e), Box::new(self.and()?));
-        }
-        Ok(e)
-    }
-
-    fn and(&mut self) -> PResult<Expr> {
-        let mut e = self.in_expr()?;
-        while self.eat(&Tok::And) {
-            self.opt_newlines();
-            e = Expr::And(Box::new(e), Box::new(self.in_expr()?));
-        }
-        Ok(e)
-    }
-
-    fn in_expr(&mut self) -> PResult<Expr> {
-        let mut e = self.match_expr()?;
-        while *self.peek() == Tok::In {
-            self.advance();
-            let Tok::Name(a) = self.advance() else {
-                return self.error();
-            };
-            let arr = self.var(&a);
-            let subs = match e {
-                Expr::Group(list) => list,
-                other => vec![other],
-            };
-            e = Expr::In(subs, arr);
-        }
-        Ok(e)
-    }
-
-    fn match_expr(&mut self) -> PResult<Expr> {
-        let mut e = self.comparison()?;
-        loop {
-            let neg = match self.peek() {
-                Tok::Tilde => false,
-                Tok::NoMatch => true,
-                _ => return Ok(e),
-            };
-            self.advance();
-            let rhs = self.comparison()?;
-            e = Expr::Match(neg, Box::new(e), Box::new(rhs));
-        }
-    }
-
-    fn comparison(&mut self) -> PResult<Expr> {
-        let mut e = self.concat()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Lt => CmpOp::Lt,
-                Tok::Le => CmpOp::Le,
-                Tok::Gt if !self.no_gt => CmpOp::Gt,
-                Tok::Ge => CmpOp::Ge,
-                Tok::Eq => CmpOp::Eq,
-                Tok::Ne => CmpOp::Ne,
-                _ => return Ok(e),
-            };
-            self.advance();
-            let rhs = self.concat()?;
-            e = Expr::Cmp(op, Box::new(e), Box::new(rhs));
-        }
-    }
-
-    fn starts_operand(&self) -> bool {
-        match self.peek() {
-            Tok::Number(_)
-            | Tok::Str(_)
-            | Tok::Regex(_)
-            | Tok::Name(_)
-            | Tok::FuncName(_)
-            | Tok::Builtin(_)
-            | Tok::Dollar
-            | Tok::Not
-            | Tok::LParen
-            | Tok::Minus
-            | Tok::Plus
-            | Tok::Incr
-            | Tok::Decr => true,
-            // `x "cmd" | getline`: only a getline not preceded by `|` starts an operand.
-            _ => false,
-        }
-    }
-
-    /// Concatenation, and `expr | getline [var]` which binds just above it.
-    fn concat(&mut self) -> PResult<Expr> {
-        let mut e = self.additive()?;
-        loop {
-            if *self.peek() == Tok::Pipe && *self.peek_at(1) == Tok::Getline {
-                self.pos += 2;
-                let var = self.getline_var()?;
-                e = Expr::Getline(GetlineSrc::Cmd(Box::new(e)), var);
-                continue;
-            }
-            if !self.starts_operand() || matches!(self.peek(), Tok::Minus | Tok::Plus | Tok::Not) {
-                return Ok(e);
-            }
-            let rhs = self.additive()?;
-            e = Expr::Concat(Box::new(e), Box::new(rhs));
-        }
-    }
-
-    fn additive(&mut self) -> PResult<Expr> {
-        let mut e = self.multiplicative()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Plus => BinOp::Add,
-                Tok::Minus => BinOp::Sub,
-                _ => return Ok(e),
-            };
-            self.advance();
-            e = Expr::Bin(op, Box::new(e), Box::new(self.multiplicative()?));
-        }
-    }
-
-    fn multiplicative(&mut self) -> PResult<Expr> {
-        let mut e = self.unary()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Star => BinOp::Mul,
-                Tok::Slash => BinOp::Div,
-                Tok::Percent => BinOp::Mod,
-                _ => return Ok(e),
-            };
-            self.advance();
-            e = Expr::Bin(op, Box::new(e), Box::new(self.unary()?));
-        }
-    }
-
-    fn unary(&mut self) -> PResult<Expr> {
-        match self.peek() {
-            Tok::Not => {
-                self.advance();
-                Ok(Expr::Not(Box::new(self.unary()?)))
-            }
-            Tok::Minus => {
-                self.advance();
-                Ok(Expr::Neg(Box::new(self.unary()?)))
-            }
-            Tok::Plus => {
-                self.advance();
-                Ok(Expr::Plus(Box::new(self.unary()?)))
-            }
-            _ => self.power(),
-        }
-    }
-
-    fn power(&mut self) -> PResult<Expr> {
-        let base = self.postfix()?;
-        if !self.eat(&Tok::Caret) {
-            return Ok(base);
-        }
-        // right-associative, and the exponent may carry a sign: 2^-1
-        let exp = match self.peek() {
-            Tok::Minus | Tok::Plus | Tok::Not => self.unary()?,
-            _ => self.power()?,
-        };
-        Ok(Expr::Bin(BinOp::Pow, Box::new(base), Box::new(exp)))
-    }
-
-    fn postfix(&mut self) -> PResult<Expr> {
-        let e = self.primary()?;
-        if is_lvalue(&e) {
-            let delta = match self.peek() {
-                Tok::Incr => 1.0,
-                Tok::Decr => -1.0,
-                _ => return Ok(e),
-            };
-            self.advance();
-            return Ok(Expr::Incr(false, delta, Box::new(e)));
-        }
-        Ok(e)
-    }
-
-    fn getline_var(&mut self) -> PResult<Option<Box<Expr>>> {
-        Ok(match self.peek() {
-            Tok::Name(_) | Tok::Dollar => Some(Box::new(self.primary()?)),
-            _ => None,
-        })
-    }
-
-    fn grouped_args(&mut self) -> PResult<Vec<Expr>> {
-        self.expect(&Tok::LParen)?;
-        let save = self.no_gt;
-        self.no_gt = false;
-        self.opt_newlines();
-        let args = if *self.peek() == Tok::RParen {
-            Vec::new()
-        } else {
-            self.expr_list()?
-        };
-        self.opt_newlines();
-        self.no_gt = save;
-        self.expect(&Tok::RParen)?;
-        Ok(args)
-    }
-
-    fn primary(&mut self) -> PResult<Expr> {
-        match self.peek().clone() {
-            Tok::Number(n) => {
-                self.advance();
-                Ok(Expr::Num(n))
-            }
-            Tok::Str(s) => {
-                self.advance();
-                Ok(Expr::Str(Rc::from(s)))
-            }
-            Tok::Regex(r) => {
-                let re = match ere::compile(&r) {
-                    Ok(re) => re,
-                    Err(msg) => {
-                        return Err(ParseError {
-                            line: self.toks[self.pos].line,
-                            context: format!(
-                                "regular expression /{}/: {msg}",
-                                String::from_utf8_lossy(&r)
-                            ),
-                            syntax: false,
-                        })
-                    }
-                };
-                self.advance();
-                self.regexes.push(re);
-                Ok(Expr::Regex(self.regexes.len() - 1))
-            }
-            Tok::Dollar => {
-                self.advance();
-                let e = match self.peek() {
-                    Tok::Minus | Tok::Plus | Tok::Not => self.unary()?,
-                    _ => self.primary()?,
-                };
-                Ok(Expr::Field(Box::new(e)))
-            }
-            Tok::Not | Tok::Minus | Tok::Plus => self.unary(),
-            Tok::Incr | Tok::Decr => {
-                let delta = if self.advance() == Tok::Incr {
-                    1.0
-                } else {
-                    -1.0
-                };
-                let e = self.primary()?;
-                if !is_lvalue(&e) {
-                    return self.error();
-                }
-                Ok(Expr::Incr(true, delta, Box::new(e)))
-            }
-            Tok::LParen => {
-                self.advance();
-                let save = self.no_gt;
-                self.no_gt = false;
-                let mut list = self.expr_list()?;
-                self.no_gt = save;
-                self.expect(&Tok::RParen)?;
-                if list.len() == 1 {
-                    Ok(list.remove(0))
-                } else {
-                    Ok(Expr::Group(list))
-                }
-            }
-            Tok::Name(n) => {
-                self.advance();
-                let v = self.var(&n);
-                if self.eat(&Tok::LBracket) {
-                    let save = self.no_gt;
-                    self.no_gt = false;
-                    let subs = self.expr_list()?;
-                    self.no_gt = save;
-                    self.expect(&Tok::RBracket)?;
-                    Ok(Expr::Index(v, subs))
-                } else {
-                    Ok(Expr::Var(v))
-                }
-            }
-            Tok::FuncName(n) => {
-                self.advance();
-                let slot = self.func_slot(&n);
-                let args = self.grouped_args()?;
-                Ok(Expr::Call(slot, args))
-            }
-            Tok::Builtin(b) => {
-                self.advance();
-                if b == Builtin::Length && *self.peek() != Tok::LParen {
-                    return Ok(Expr::Builtin(b, Vec::new()));
-                }
-                let args = self.grouped_args()?;
-                Ok(Expr::Builtin(b, args))
-            }
-            Tok::Getline => {
-                self.advance();
-                let var = self.getline_var()?;
-                if self.eat(&Tok::Lt) {
-                    let file = self.primary()?;
-                    return Ok(Expr::Getline(GetlineSrc::File(Box::new(file)), var));
-                }
-                Ok(Expr::Getline(GetlineSrc::Main, var))
-            }
-            _ => self.error(),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn var(p: &Program, v: &Var) -> String {
+    pub(super) fn var(p: &Program, v: &Var) -> String {
         match v {
             Var::Global(i) => p.globals[*i].clone(),
             Var::Local(i) => format!("L{i}"),
         }
     }
 
-    fn list(p: &Program, es: &[Expr]) -> String {
+    pub(super) fn list(p: &Program, es: &[Expr]) -> String {
         es.iter().map(|e| ex(p, e)).collect::<Vec<_>>().join(" ")
     }
 
-    fn op(o: &BinOp) -> &'static str {
+    pub(super) fn op(o: &BinOp) -> &'static str {
         match o {
             BinOp::Add => "+",
             BinOp::Sub => "-",
@@ -873,7 +533,7 @@ mod tests {
     }
 
     /// An expression as an s-expression.
-    fn ex(p: &Program, e: &Expr) -> String {
+    pub(super) fn ex(p: &Program, e: &Expr) -> String {
         match e {
             Expr::Num(n) => n.to_string(),
             Expr::Str(s) => format!("{:?}", String::from_utf8_lossy(s)),
@@ -926,7 +586,7 @@ mod tests {
         }
     }
 
-    fn st(p: &Program, s: &Stmt) -> String {
+    pub(super) fn st(p: &Program, s: &Stmt) -> String {
         let redir = |r: &Option<(RedirKind, Expr)>| match r {
             None => String::new(),
             Some((k, e)) => format!(" {k:?} {}", ex(p, e)),
@@ -948,7 +608,7 @@ mod tests {
         }
     }
 
-    fn first_stmt(src: &str) -> String {
+    pub(super) fn first_stmt(src: &str) -> String {
         let p = parse(src.as_bytes()).unwrap_or_else(|e| panic!("{src}: {e}"));
         let body = p.rules[0].action.as_ref().unwrap();
         body.iter()
@@ -958,7 +618,7 @@ mod tests {
     }
 
     #[test]
-    fn expressions_and_statements() {
+    pub(super) fn expressions_and_statements() {
         let cases = [
             ("1 + 2 * 3", "(+ 1 (* 2 3))"),
             ("2 ^ 3 ^ 2", "(^ 2 (^ 3 2))"),
@@ -1017,7 +677,7 @@ mod tests {
     }
 
     #[test]
-    fn syntax_errors() {
+    pub(super) fn syntax_errors() {
         let cases = [
             ("BEGIN { print 1 ", 1),
             ("BEGIN { if ( }", 1),
@@ -1043,7 +703,7 @@ mod tests {
     }
 
     #[test]
-    fn patterns() {
+    pub(super) fn patterns() {
         let p = parse(b"BEGIN{} /a/, /b/ {} NR==1\nEND{print}").unwrap();
         let kinds: Vec<&str> = p
             .rules
