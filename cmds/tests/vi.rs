@@ -179,3 +179,46 @@ fn not_a_terminal_is_an_error() {
     assert_eq!(r.code, 1);
     assert_eq!(r.err, "vi: standard input is not a terminal\n");
 }
+
+#[test]
+fn redraws_for_the_new_size_on_sigwinch() {
+    use std::os::fd::AsRawFd;
+    let links = Links::new();
+    links.file("f", "one\ntwo\n");
+    let mut t = vi(&links, &["f"]);
+    t.expect("\"f\"");
+    // The child's stdin is the terminal's slave side: setting its size signals the editor.
+    let slave = fs::File::open(format!("/proc/{}/fd/0", t.child.id())).unwrap();
+    let ws = libc::winsize {
+        ws_row: 10,
+        ws_col: 40,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one winsize from the struct we pass.
+    assert_eq!(
+        unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSWINSZ, &ws) },
+        0
+    );
+    t.expect("\x1b[2J");
+    t.send("\x07");
+    t.expect("\x1b[10;1H\"f\" line 1 of 2");
+    t.send(":q\r");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn shell_command_runs_on_the_terminal_and_comes_back() {
+    let links = Links::new();
+    let path = links.file("f", "a\n");
+    let mut t = vi(&links, &["f"]);
+    t.expect("\"f\"");
+    t.send(":!echo hi-there\r");
+    t.expect("hi-there");
+    t.expect("[Hit Enter to continue]");
+    t.send("\r");
+    t.expect("\x1b[?1049h");
+    t.send(":r !echo from-sh\r:wq\r");
+    assert_eq!(t.wait(), 0);
+    assert_eq!(fs::read_to_string(&path).unwrap(), "a\nfrom-sh\n");
+}

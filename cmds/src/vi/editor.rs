@@ -24,13 +24,15 @@ pub enum Mode {
 }
 
 /// What the terminal layer must do after a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Continue,
     /// Leave with this exit status.
     Quit(i32),
     /// Repaint everything (Ctrl-L).
     Redraw,
+    /// `:!cmd`: run it on the terminal, then repaint.
+    Shell(String),
 }
 
 /// The unnamed register: what `d`, `c`, `y`, `x` took and `p` puts back.
@@ -1322,9 +1324,38 @@ impl Editor {
                 }
             }
             ExCmd::File => self.message = self.info(),
+            ExCmd::Shell(cmd) => return Effect::Shell(cmd),
+            ExCmd::ReadCommand(cmd) => self.read_command(&cmd),
             ExCmd::Nothing => {}
         }
         Effect::Continue
+    }
+
+    /// `:r !cmd`: run `sh -c cmd` without a terminal and insert what it printed.
+    fn read_command(&mut self, cmd: &str) {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(std::process::Stdio::null())
+            .output();
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => {
+                self.message = format!("sh: {}", io_reason(&e));
+                return;
+            }
+        };
+        let mut data = out.stdout;
+        data.extend_from_slice(&out.stderr);
+        if data.is_empty() {
+            self.message = format!("{cmd}: no output");
+            return;
+        }
+        let text = Buffer::from_bytes(&data);
+        let lines: Vec<Vec<u8>> = (0..text.len()).map(|i| text.line(i).to_vec()).collect();
+        self.buf.arm(self.cur);
+        self.buf.insert_lines(self.cur.line + 1, lines);
+        self.cur = Pos::new(self.cur.line + 1, 0);
     }
 
     fn substitute(&mut self, (a, b): (usize, usize), pattern: String, rep: &[u8], global: bool) {
@@ -1697,6 +1728,7 @@ mod tests {
         ("k=v\n", ":s/\\(.*\\)=\\(.*\\)/\\2=\\1/\r", "v=k\n", 0, 0),
         ("foo\n", ":s/o/[&]/g\ru", "foo\n", 0, 0),
         ("a\nb\nc\n", ":2d\r", "a\nc\n", 1, 0),
+        ("a\n", ":r !echo x; echo y\r", "a\nx\ny\n", 1, 0),
         ("a\nb\n", ":frob\r", "a\nb\n", 0, 0),
         ("a\nb\n", ":\x7fj", "a\nb\n", 1, 0),
         ("abc\n", ":s/x/y/\r", "abc\n", 0, 0),
@@ -1766,6 +1798,7 @@ mod tests {
             for k in keys(input) {
                 last = ed.feed(k);
             }
+            let last = last.clone();
             assert_eq!(last, want, "{input:?}");
         }
     }

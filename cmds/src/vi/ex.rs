@@ -35,6 +35,10 @@ pub enum ExCmd {
     Delete(usize, usize),
     Set(String),
     File,
+    /// `:!cmd`
+    Shell(String),
+    /// `:r !cmd`: the command's output below the cursor's line.
+    ReadCommand(String),
     Nothing,
 }
 
@@ -138,6 +142,19 @@ pub fn parse(line: &str, here: &Here) -> Result<ExCmd, String> {
         .find(|c: char| !c.is_ascii_alphabetic())
         .unwrap_or(rest.len());
     let (name, rest) = rest.split_at(name_len);
+    if name == "r" || name == "read" {
+        if let Some(cmd) = rest.trim_start().strip_prefix('!') {
+            return Ok(ExCmd::ReadCommand(cmd.trim().to_string()));
+        }
+    }
+    if name.is_empty() {
+        if let Some(cmd) = rest.strip_prefix('!') {
+            if range.is_some() {
+                return Err("Filtering lines through a command is not supported".into());
+            }
+            return Ok(ExCmd::Shell(cmd.trim().to_string()));
+        }
+    }
     // `:s/…` and friends take any punctuation as the delimiter right after the name.
     if name == "s" || name == "substitute" {
         let Some(delim) = rest.chars().next() else {
@@ -392,6 +409,8 @@ mod tests {
             (".,$s/x/y", s((4, 9), "x", "y", false)),
             ("2,3d", ExCmd::Delete(1, 2)),
             ("set nu", ExCmd::Set("nu".into())),
+            ("!ls -l", ExCmd::Shell("ls -l".into())),
+            ("r !date", ExCmd::ReadCommand("date".into())),
             ("", ExCmd::Nothing),
         ];
         for (line, want) in cases {

@@ -31,7 +31,7 @@ Normal mode: hjkl wbe WBE 0^$ gg G fFtT;, % HML ^F^B^D^U^E^Y /? nN mx 'x `x '' (
 i a I A o O R, x X r s S C D J ~ p P u ^R . and d c y > < with a motion (dd cc yy >> <<).
 ^G shows the position, ^L redraws.
 Ex: :w [FILE] :w! :q :q! :wq :x ZZ :e[!] [FILE] :r FILE :N :$ :[range]s/RE/REP/[g]
-:[range]d :f :set [no]nu [no]ai [no]ic. Ranges: N . $ % +N -N and A,B.
+:[range]d :f :!CMD :r !CMD :set [no]nu [no]ai [no]ic. Ranges: N . $ % +N -N and A,B.
 ";
 
 enum ViError {
@@ -153,6 +153,10 @@ fn main_loop(ed: &mut Editor) -> io::Result<i32> {
             match ed.feed(key) {
                 Effect::Continue => {}
                 Effect::Redraw => screen.invalidate(),
+                Effect::Shell(cmd) => {
+                    term::run_shell(&cmd, &mut out)?;
+                    screen.invalidate();
+                }
                 Effect::Quit(code) => return Ok(code),
             }
         }

@@ -90,6 +90,55 @@ pub fn restore() {
     }
 }
 
+/// Run `sh -c cmd` on the terminal in its normal mode, wait for Enter, and come back.
+pub fn run_shell(cmd: &str, out: &mut impl Write) -> io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let raw = termios::tcgetattr(stdin_fd()).map_err(io::Error::from)?;
+    let saved = SAVED.lock().ok().and_then(|s| *s);
+    if let Some(t) = saved {
+        let _ = termios::tcsetattr(stdin_fd(), SetArg::TCSANOW, &Termios::from(t));
+    }
+    out.write_all(b"\x1b[r\x1b[?1049l\r\n")?;
+    out.flush()?;
+    // Like system(3): Ctrl-C interrupts the command, not the editor.
+    let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+    // SAFETY: ignoring a signal runs no code.
+    let old_int = unsafe { sigaction(Signal::SIGINT, &ignore) };
+    let mut command = std::process::Command::new("sh");
+    command.arg("-c").arg(cmd);
+    // SAFETY: between fork and exec only signal(2), which is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let status = command.status();
+    if let Ok(old) = old_int {
+        // SAFETY: restoring the action saved above.
+        unsafe {
+            let _ = sigaction(Signal::SIGINT, &old);
+        }
+    }
+    match status {
+        Ok(s) if !s.success() => out.write_all(format!("\r\n[{s}]").as_bytes())?,
+        Ok(_) => {}
+        Err(e) => out.write_all(format!("sh: {}", crate::error::io_reason(&e)).as_bytes())?,
+    }
+    out.write_all(b"\r\n[Hit Enter to continue]")?;
+    out.flush()?;
+    termios::tcsetattr(stdin_fd(), SetArg::TCSANOW, &raw).map_err(io::Error::from)?;
+    let mut byte = [0u8; 1];
+    loop {
+        match nix::unistd::read(stdin_fd(), &mut byte) {
+            Err(nix::errno::Errno::EINTR) if fatal_signal().is_none() => continue,
+            _ => break,
+        }
+    }
+    out.write_all(b"\x1b[?1049h")?;
+    Ok(())
+}
+
 /// A pending SIGTERM/SIGHUP/SIGQUIT.
 pub fn fatal_signal() -> Option<Signal> {
     match FATAL.load(Ordering::Relaxed) {
