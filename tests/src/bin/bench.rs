@@ -12,9 +12,17 @@
 //! waits it does not control, the DHCP lease time, and QEMU start to nginx's page on the host.
 //! Without the fixture or the module initramfs that section says why and is left out.
 //!
+//! The console toolkit's sizes (printed first, no VM): the applet count (`rbox --list`), the
+//! gzip'd initramfs of each preset (`rroot initramfs --preset minimal|default|full`), and where
+//! rbox's bytes go. One binary cannot be built without a group of applets (that would need a
+//! cargo feature per group), so the bytes are attributed from an unstripped build of the same
+//! release profile: `nm -S -C` symbol sizes summed by the crate, or for `rroot_cmds` the applet
+//! module, that the demangled name starts with; "gzip'd" is that times rbox's own gzip ratio.
+//! With LTO a function inlined into another counts for the caller, so the split is approximate.
+//!
 //! Environment: `RBOX` (default the musl release build), `INITRAMFS`, `KERNEL`, `BUSYBOX`
 //! (default `/bin/busybox`), `BENCH_BOOTS` (default 5), `BENCH_ONLY=container` (only the
-//! container/network section).
+//! container/network section), `BENCH_ONLY=sizes` (only the size figures).
 
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
@@ -47,6 +55,12 @@ fn main() -> ExitCode {
         }
     };
     let mut code = ExitCode::SUCCESS;
+    if only.as_deref().is_none_or(|only| only == "sizes") {
+        size_report();
+    }
+    if only.as_deref() == Some("sizes") {
+        return code;
+    }
     if only.as_deref() != Some("container") {
         if let Err(e) = bench(boots) {
             eprintln!("bench: {e}");
@@ -215,6 +229,349 @@ fn file_size(path: &Path, hint: &str) -> Result<u64, VmError> {
             path: path.to_path_buf(),
             hint: hint.to_string(),
         })
+}
+
+/// Applet groups for the size table: (group, crates and `rroot_cmds` modules in it).
+const GROUPS: &[(&str, &[&str])] = &[
+    (
+        "text",
+        &[
+            "grep",
+            "awk",
+            "sed",
+            "strings",
+            "uu_sort",
+            "uu_uniq",
+            "uu_cut",
+            "uu_tr",
+            "uu_wc",
+            "uu_head",
+            "uu_tail",
+            "uu_nl",
+            "uu_tac",
+            "uu_fold",
+            "uu_paste",
+            "uu_join",
+            "uu_comm",
+            "uu_expand",
+            "uu_unexpand",
+            "uu_fmt",
+            "uu_tsort",
+            "uu_numfmt",
+            "uu_split",
+            "uu_shuf",
+            "regex",
+            "regex_automata",
+            "regex_syntax",
+            "aho_corasick",
+            "memchr",
+        ],
+    ),
+    (
+        "files",
+        &[
+            "find",
+            "xargs",
+            "which",
+            "uu_ls",
+            "uu_cp",
+            "uu_mv",
+            "uu_rm",
+            "uu_ln",
+            "uu_mkdir",
+            "uu_touch",
+            "uu_chmod",
+            "uu_chown",
+            "uu_chgrp",
+            "uu_stat",
+            "uu_du",
+            "uu_df",
+            "uu_dd",
+            "uu_install",
+            "uu_readlink",
+            "uu_realpath",
+            "uu_rmdir",
+            "uu_mknod",
+            "uu_mkfifo",
+            "uu_mktemp",
+            "uu_truncate",
+            "uu_link",
+            "uu_unlink",
+            "uu_cat",
+            "uu_tee",
+        ],
+    ),
+    (
+        "archive",
+        &[
+            "tar",
+            "gzip",
+            "xz",
+            "zstd",
+            "cpio",
+            "compress",
+            "cksum",
+            "hashsum",
+            "flate2",
+            "miniz_oxide",
+            "zlib_rs",
+            "lzma_rs",
+            "lzma_rust2",
+            "ruzstd",
+            "crc32fast",
+            "adler2",
+            "twox_hash",
+        ],
+    ),
+    ("editor/pager", &["vi", "less", "hexdump", "xxd", "uu_od"]),
+    (
+        "process",
+        &[
+            "ps",
+            "top",
+            "free",
+            "pgrep",
+            "pidof",
+            "killall",
+            "kill",
+            "uptime",
+            "watch",
+            "procinfo",
+            "uu_timeout",
+            "uu_nohup",
+        ],
+    ),
+    ("network", &["ip", "ping", "wget", "dhclient"]),
+    ("shell", &["sh", "rustyline"]),
+    (
+        "system (init, modules, mount)",
+        &[
+            "rroot_init",
+            "init",
+            "insmod",
+            "modprobe",
+            "rmmod",
+            "lsmod",
+            "modinfo",
+            "mount",
+            "umount",
+            "dmesg",
+            "power",
+            "chroot",
+        ],
+    ),
+];
+
+/// Sizes with no VM: applet count, per-preset initramfs, bytes by crate and applet group.
+/// Every missing tool or input prints a line saying so and the rest goes on.
+fn size_report() {
+    let rbox = std::env::var_os("RBOX").map_or_else(
+        || workspace_root().join("target/x86_64-unknown-linux-musl/release/rbox"),
+        PathBuf::from,
+    );
+    println!("console toolkit sizes");
+    let rbox_size = match std::fs::metadata(&rbox) {
+        Ok(m) => m.len(),
+        Err(_) => {
+            println!(
+                "  rbox: {} missing (run `just initramfs`); no size figures",
+                rbox.display()
+            );
+            return;
+        }
+    };
+    match Command::new(&rbox).arg("--list").output() {
+        Ok(out) if out.status.success() => {
+            let count = String::from_utf8_lossy(&out.stdout).lines().count();
+            println!("  {:<44}{count:>12}", "applets (rbox --list)");
+        }
+        _ => println!("  applets: `{} --list` failed", rbox.display()),
+    }
+    println!("  {:<44}{:>12}", "rbox", mib(rbox_size));
+    let gzip_size = gzip_size(&rbox);
+    match gzip_size {
+        Some(g) => println!("  {:<44}{:>12}", "rbox, gzip -9", mib(g)),
+        None => println!("  rbox, gzip -9: gzip not found or failed"),
+    }
+    preset_sizes();
+    let ratio = gzip_size.map_or(1.0, |g| g as f64 / rbox_size as f64);
+    symbol_sizes(ratio, gzip_size.is_some());
+}
+
+fn gzip_size(path: &Path) -> Option<u64> {
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .ok()?;
+    out.status.success().then_some(out.stdout.len() as u64)
+}
+
+/// `rroot initramfs --preset P` for each preset, gzip'd, in a scratch directory.
+fn preset_sizes() {
+    let rroot = match find_rroot() {
+        Ok(r) => r,
+        Err(e) => {
+            println!("  initramfs per preset: not measured: {e}");
+            return;
+        }
+    };
+    let dir = match scratch_dir("bench-presets") {
+        Ok(d) => d,
+        Err(e) => {
+            println!("  initramfs per preset: not measured: {e}");
+            return;
+        }
+    };
+    for preset in ["minimal", "default", "full"] {
+        let out = dir.join(format!("{preset}.cpio.gz"));
+        let run = Command::new(&rroot)
+            .args(["initramfs", "--preset", preset, "-o"])
+            .arg(&out)
+            .current_dir(workspace_root())
+            .output();
+        let label = format!("initramfs --preset {preset} (gzip)");
+        match (run, std::fs::metadata(&out)) {
+            (Ok(r), Ok(m)) if r.status.success() => {
+                println!("  {label:<44}{:>12}", mib(m.len()));
+            }
+            (Ok(r), _) => println!(
+                "  {label}: failed: {}",
+                String::from_utf8_lossy(&r.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            ),
+            (Err(e), _) => println!("  {label}: {}: {e}", rroot.display()),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Build rbox unstripped (same release profile otherwise) and attribute its symbol sizes.
+fn symbol_sizes(gzip_ratio: f64, have_ratio: bool) {
+    let target_dir = workspace_root().join("target/bench-unstripped");
+    println!("  building an unstripped rbox for the symbol table (target/bench-unstripped)…");
+    let built = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args([
+            "build",
+            "--release",
+            "-q",
+            "--target",
+            "x86_64-unknown-linux-musl",
+        ])
+        .args(["-p", "rroot-cmds", "--target-dir"])
+        .arg(&target_dir)
+        .env("CARGO_PROFILE_RELEASE_STRIP", "false")
+        .current_dir(workspace_root())
+        .status();
+    if !built.is_ok_and(|s| s.success()) {
+        println!("  size by crate: the unstripped build failed; not measured");
+        return;
+    }
+    let binary = target_dir.join("x86_64-unknown-linux-musl/release/rbox");
+    let nm = match Command::new("nm")
+        .args(["-S", "--size-sort", "-C"])
+        .arg(&binary)
+        .output()
+    {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Ok(_) => {
+            println!("  size by crate: `nm -S -C {}` failed", binary.display());
+            return;
+        }
+        Err(_) => {
+            println!("  size by crate: nm not found (binutils); not measured");
+            return;
+        }
+    };
+    let sizes = SymbolSizes::from_nm(&nm);
+    let unit = if have_ratio { "≈ gzip'd" } else { "bytes" };
+    let scaled = |bytes: u64| format!("{:.1} KiB", bytes as f64 * gzip_ratio / 1024.0);
+    println!();
+    println!("  top crates by symbol size ({unit}; rroot_cmds split by applet below)");
+    let mut crates: Vec<(&String, &u64)> = sizes.crates.iter().collect();
+    crates.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (name, bytes) in crates.iter().take(10) {
+        println!("    {name:<42}{:>12}", scaled(**bytes));
+    }
+    println!();
+    println!("  applet groups ({unit}: our modules plus the crates only they use)");
+    for (group, members) in GROUPS {
+        let bytes: u64 = members.iter().map(|m| sizes.of(m)).sum();
+        println!("    {group:<42}{:>12}", scaled(bytes));
+    }
+    println!();
+    println!("  our applet modules (rroot_cmds::NAME, {unit})");
+    let mut modules: Vec<(&String, &u64)> = sizes.modules.iter().collect();
+    modules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (name, bytes) in modules {
+        println!("    {name:<42}{:>12}", scaled(*bytes));
+    }
+}
+
+/// Symbol bytes by crate and by `rroot_cmds` module, from `nm -S --size-sort -C` output.
+#[derive(Default)]
+struct SymbolSizes {
+    crates: std::collections::BTreeMap<String, u64>,
+    modules: std::collections::BTreeMap<String, u64>,
+}
+
+impl SymbolSizes {
+    fn from_nm(text: &str) -> SymbolSizes {
+        let mut sizes = SymbolSizes::default();
+        for line in text.lines() {
+            // ADDRESS SIZE TYPE NAME
+            let mut fields = line.splitn(4, ' ');
+            let (Some(_), Some(size), Some(_), Some(name)) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            let Ok(size) = u64::from_str_radix(size, 16) else {
+                continue;
+            };
+            let (krate, module) = owner(name);
+            *sizes.crates.entry(krate.to_string()).or_default() += size;
+            if let Some(m) = module {
+                *sizes.modules.entry(m.to_string()).or_default() += size;
+            }
+        }
+        sizes
+    }
+
+    /// Bytes of a crate, or of a `rroot_cmds` module of that name.
+    fn of(&self, name: &str) -> u64 {
+        self.crates
+            .get(name)
+            .or_else(|| self.modules.get(name))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// The crate a demangled symbol belongs to, and for `rroot_cmds` its module:
+/// `rroot_cmds::grep::run` → (rroot_cmds, grep); `<uu_sort::Line as core::cmp::Ord>::cmp` →
+/// uu_sort; `core::ptr::drop_in_place<regex::Regex>` → regex (the type's crate, whose code it
+/// is); a C symbol (`memcpy`) → `(C/musl)`.
+fn owner(name: &str) -> (&str, Option<&str>) {
+    let name = name
+        .strip_prefix("core::ptr::drop_in_place<")
+        .unwrap_or(name)
+        .trim_start_matches(['<', '&', '*'])
+        .trim_start_matches("mut ")
+        .trim_start_matches("dyn ");
+    let Some((krate, rest)) = name.split_once("::") else {
+        return ("(C/musl)", None);
+    };
+    if krate.is_empty() || !krate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return ("(other)", None);
+    }
+    let module = (krate == "rroot_cmds").then(|| {
+        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+        &rest[..end.unwrap_or(rest.len())]
+    });
+    (krate, module.filter(|m| !m.is_empty()))
 }
 
 /// Boots, types `cat /proc/uptime` the moment the prompt appears, then reads PID 1's status.
@@ -402,7 +759,9 @@ fn measure_container(
     let mut vm = Qemu::new(&format!("bench-nginx-{round}"))?
         .with_initramfs(initramfs)
         .disk(disk)
-        .with_cmdline("root=/dev/vda")
+        // init logs routine lines as debug records once the shell is up (init/src/log.rs):
+        // loglevel=8 has the kernel echo them, so the console holds the lines parsed below.
+        .with_cmdline("root=/dev/vda loglevel=8")
         .user_net(&[(port, 80)])
         .boot()?;
     let page = loop {
@@ -600,6 +959,29 @@ fn elf_interpreter(elf: &[u8]) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbols_are_attributed_to_crates_and_applet_modules() {
+        let nm = "\
+0000000000401000 0000000000000100 T rroot_cmds::grep::run
+0000000000401100 0000000000000020 t rroot_cmds::grep::Matcher::new
+0000000000401200 0000000000000040 T <uu_sort::Line as core::cmp::Ord>::cmp
+0000000000401300 0000000000000010 t core::ptr::drop_in_place<regex::Regex>
+0000000000401400 0000000000000008 T memcpy
+0000000000401500 0000000000000004 t core::fmt::write
+not an nm line
+";
+        let sizes = SymbolSizes::from_nm(nm);
+        assert_eq!(sizes.crates.get("rroot_cmds"), Some(&0x120));
+        assert_eq!(sizes.modules.get("grep"), Some(&0x120));
+        assert_eq!(sizes.crates.get("uu_sort"), Some(&0x40));
+        assert_eq!(sizes.crates.get("regex"), Some(&0x10));
+        assert_eq!(sizes.crates.get("(C/musl)"), Some(&8));
+        assert_eq!(sizes.crates.get("core"), Some(&4));
+        assert_eq!(sizes.of("grep"), 0x120);
+        assert_eq!(sizes.of("uu_sort"), 0x40);
+        assert_eq!(sizes.of("nothing"), 0);
+    }
 
     #[test]
     fn uptime_line_is_two_decimals_alone() {
