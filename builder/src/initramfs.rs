@@ -23,10 +23,10 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::compress::{Compression, Compressor};
 use crate::elf::{self, LibraryResolver};
-use rroot_init::io_reason;
 use crate::modules::ModuleBundle;
 use crate::newc;
 use crate::tree::{archive_path, relative_target, FileSource, Node, NodeKind, Origin, Tree};
+use rroot_init::io_reason;
 
 /// Applets also linked under `/sbin` when the rbox at hand does not answer `--list-sbin`
 /// (an older build). Newer rbox binaries say it themselves from their applet table.
@@ -979,7 +979,12 @@ mod tests {
             add: strings(add),
             remove: strings(remove),
         };
-        let cases: &[(Option<&str>, Option<&[&str]>, Result<AppletChoice, &str>)] = &[
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<&'a [&'a str]>,
+            Result<AppletChoice, &'a str>,
+        );
+        let cases: &[Case] = &[
             (None, None, Ok(edit(Preset::Default, &[], &[]))),
             (Some("minimal"), None, Ok(edit(Preset::Minimal, &[], &[]))),
             (Some("full"), None, Ok(edit(Preset::Full, &[], &[]))),

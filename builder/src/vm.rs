@@ -761,7 +761,8 @@ mod tests {
 
     #[test]
     fn exposed_ports_table() {
-        let cases: &[(&str, Result<Vec<(bool, u16)>, &str>)] = &[
+        type Ports = Vec<(bool, u16)>;
+        let cases: &[(&str, Result<Ports, &str>)] = &[
             (
                 r#"{"config":{"ExposedPorts":{"80/tcp":{}}}}"#,
                 Ok(vec![(false, 80)]),
