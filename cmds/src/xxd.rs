@@ -666,7 +666,7 @@ fn seek_input(input: &mut dyn ReadSeek, seek: Option<(u64, bool, bool)>) -> Resu
         } else {
             input.seek(SeekFrom::End(0)).map_err(|_| XxdError::Seek)?
         };
-        SeekFrom::Start(from.saturating_sub(n))
+        SeekFrom::Start(from.checked_sub(n).ok_or(XxdError::Seek)?)
     } else if relative {
         SeekFrom::Current(n as i64)
     } else {
@@ -810,8 +810,16 @@ fn revert_base(o: &Options) -> i64 {
 
 pub fn run(args: Vec<OsString>) -> AppletResult {
     let o = Options::parse(args).map_err(Failure::from)?;
-    execute(&o)?;
-    Ok(0)
+    match execute(&o) {
+        Ok(()) => Ok(0),
+        // xxd's exit status 2 is an input error, not a usage error: the dispatcher would add
+        // the usage text to a status-2 failure, so this one is printed here.
+        Err(e) if e.exit_code() == 2 => {
+            eprintln!("xxd: {e}");
+            Ok(2)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]
