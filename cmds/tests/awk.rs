@@ -1,19 +1,25 @@
 //! `awk` integration tests: run the built rbox as `awk` and compare stdout and exit status
 //! with the one true awk (Debian's original-awk) or, where noted, mawk, on a table of programs.
 //!
-//! Where we differ from original-awk on purpose (the case names mawk as its reference):
-//! - comparisons, `?:` and `!=` unparenthesized in a print list (`print 1 < 2`, `print x == 1`):
-//!   original-awk rejects them as syntax errors, mawk (and POSIX's grammar, for all but `>`)
-//!   accepts them; we accept them.
-//! Where the references disagree and we follow original-awk (the case names it): `**`
-//! (mawk lacks it), paragraph mode with a non-blank FS (newline still separates fields, as POSIX
-//! says; mawk does not), `x % 0` and `$(-1)` are fatal errors (mawk prints inf / -nan),
-//! integers up to 2^63 print as integers (mawk switches to %.6g above 2^31), `"0x1A" + 0` is 0.
-//! Not compared (differ between the two references; we follow original-awk): ARGV[0] ("awk"),
-//! error message wording (we print one line: `awk: syntax error at source line N: LINE`),
-//! `index(s, "")` (1, mawk says 0),
-//! `substr(s, 0, 2)` and friends (original-awk's truncation), `next` inside a function is allowed (both
-//! references reject it at parse time; gawk allows it).
+//! Where we differ from original-awk on purpose (those cases name mawk as their reference):
+//! - comparisons, `?:` and `==` unparenthesized in a print list (`print 1 < 2`, `print x == 1`):
+//!   original-awk rejects them as syntax errors; mawk and POSIX's grammar (for all but `>`)
+//!   accept them, and so do we.
+//!
+//! Where the two references disagree and we follow original-awk:
+//! - `**` and `**=` (mawk lacks them);
+//! - paragraph mode (`RS = ""`) with another FS: newline still separates fields (POSIX; mawk
+//!   does not);
+//! - `x % 0` and `$(-1)` are fatal errors (mawk prints inf / -nan);
+//! - integers up to 2^63 print as integers (mawk switches to %.6g above 2^31);
+//! - `"0x1A" + 0` is 0 (mawk: 26); `index(s, "")` is 1 (mawk: 0);
+//! - `substr()` truncates its positions and clamps the start to 1 without shortening the length.
+//!
+//! Not compared, where we differ from both or they differ: ARGV[0] is "awk"; error messages are
+//! one line (`awk: syntax error at source line N: LINE`); `"\."` in a string stays a backslash
+//! and a dot (mawk; original-awk drops the backslash); `next` inside a function is allowed
+//! (gawk does; both references reject it); NaN formats and compares as mawk does; our stdout is
+//! flushed before writing to `/dev/stderr`, so the two interleave in program order.
 
 #![allow(clippy::unwrap_used)]
 

@@ -16,6 +16,9 @@ use super::value::Value;
 
 pub type Array = BTreeMap<Vec<u8>, Value>;
 
+/// The largest field number a program may use (`$n`, `NF = n`): a typo must not eat the memory.
+const MAX_FIELD: f64 = 1e6;
+
 #[derive(Debug, Clone)]
 pub enum Cell {
     Uninit,
@@ -197,8 +200,11 @@ impl<'p> Interp<'p> {
         match i {
             NF => {
                 let n = val.num();
-                if n < 0.0 {
+                if n < 0.0 || n.is_nan() {
                     return err("NF set to negative value");
+                }
+                if n > MAX_FIELD {
+                    return err(format!("NF set to {} (too large)", n as i64));
                 }
                 self.set_nf(n as usize);
                 return Ok(());
@@ -328,7 +334,7 @@ impl<'p> Interp<'p> {
         if n < 0.0 || n.is_nan() {
             return err(format!("trying to access out of range field {}", n as i64));
         }
-        if n > 1e7 {
+        if n > MAX_FIELD {
             return err(format!("field index {} too large", n as i64));
         }
         Ok(n as usize)
