@@ -6,6 +6,7 @@
 mod applets;
 mod awk;
 mod chroot;
+mod compress;
 mod coreutils;
 mod cpio;
 mod dhclient;

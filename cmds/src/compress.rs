@@ -1,0 +1,1169 @@
+//! What gzip, xz, zstd and tar share: the codecs (by name, file suffix and magic number),
+//! streaming decoders and encoders over them, and the one command line of `gzip`/`gunzip`/
+//! `zcat`, `xz`/`unxz`/`xzcat` and `zstd`/`unzstd`/`zstdcat` (GNU gzip 1.12, XZ Utils 5.4 and
+//! zstd 1.5 subsets; exit 1 on errors, 2 on warnings as gzip(1) documents).
+//!
+//! Codecs are pure Rust: flate2 (miniz_oxide), lzma-rust2 and ruzstd (whose encoder only
+//! has its "fastest" level, about zstd -1, whatever level is asked for).
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{io_reason, AppletResult, Failure, UsageError};
+
+/// A compression format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    Gzip,
+    Xz,
+    Zstd,
+    /// Recognised so it can be refused with a clear message.
+    Bzip2,
+}
+
+impl Codec {
+    /// The format `data` (the first bytes of a stream) starts with, if any we know.
+    pub fn from_magic(data: &[u8]) -> Option<Codec> {
+        if data.starts_with(&[0x1f, 0x8b]) {
+            Some(Codec::Gzip)
+        } else if data.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            Some(Codec::Xz)
+        } else if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Codec::Zstd)
+        } else if data.starts_with(b"BZh") {
+            Some(Codec::Bzip2)
+        } else {
+            None
+        }
+    }
+
+    /// The format a file name's suffix says (`tar -a`): `x.tar.gz`, `x.tgz`, `x.txz`…
+    pub fn from_suffix(name: &str) -> Option<Codec> {
+        let table: [(&str, Codec); 10] = [
+            (".gz", Codec::Gzip),
+            (".tgz", Codec::Gzip),
+            (".taz", Codec::Gzip),
+            (".xz", Codec::Xz),
+            (".txz", Codec::Xz),
+            (".zst", Codec::Zstd),
+            (".tzst", Codec::Zstd),
+            (".bz2", Codec::Bzip2),
+            (".tbz", Codec::Bzip2),
+            (".tbz2", Codec::Bzip2),
+        ];
+        table
+            .iter()
+            .find(|(suffix, _)| name.ends_with(suffix))
+            .map(|t| t.1)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Gzip => "gzip",
+            Codec::Xz => "xz",
+            Codec::Zstd => "zstd",
+            Codec::Bzip2 => "bzip2",
+        }
+    }
+
+    /// Suffixes a decompressor strips, and what each becomes (`.tgz` → `.tar`).
+    fn suffixes(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Codec::Gzip => &[
+                (".gz", ""),
+                (".tgz", ".tar"),
+                (".taz", ".tar"),
+                ("-gz", ""),
+                (".z", ""),
+                ("-z", ""),
+                ("_z", ""),
+            ],
+            Codec::Xz => &[(".xz", ""), (".txz", ".tar")],
+            Codec::Zstd => &[(".zst", ""), (".tzst", ".tar")],
+            Codec::Bzip2 => &[(".bz2", "")],
+        }
+    }
+
+    fn default_suffix(self) -> &'static str {
+        self.suffixes()[0].0
+    }
+
+    fn magic_ok(self, head: &[u8]) -> bool {
+        Codec::from_magic(head) == Some(self)
+    }
+}
+
+/// Read up to `n` bytes from the front of `r` without losing them: the bytes, and a reader
+/// that yields them again followed by the rest.
+pub fn peek<R: Read>(
+    mut r: R,
+    n: usize,
+) -> io::Result<(Vec<u8>, io::Chain<io::Cursor<Vec<u8>>, R>)> {
+    let mut head = vec![0; n];
+    let mut got = 0;
+    while got < n {
+        match r.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    Ok((head.clone(), io::Cursor::new(head).chain(r)))
+}
+
+fn unsupported(codec: Codec) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("{} compression is not supported", codec.name()),
+    )
+}
+
+/// A decompressing reader over `r` (every member/stream/frame in a row, like the C tools).
+pub fn decoder<'a, R: Read + 'a>(codec: Codec, r: R) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(match codec {
+        Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(r)),
+        Codec::Xz => Box::new(lzma_rust2::XzReader::new(BufReader::new(r), true)),
+        Codec::Zstd => Box::new(ZstdReader::new(BufReader::new(r))),
+        Codec::Bzip2 => return Err(unsupported(codec)),
+    })
+}
+
+/// A compressing writer; `finish` writes the trailer and reports any error on the way.
+pub trait Encoder: Write {
+    fn finish(self: Box<Self>) -> io::Result<()>;
+}
+
+/// gzip header fields `gzip` stores unless `-n`.
+#[derive(Debug, Default, Clone)]
+pub struct GzipName {
+    pub name: Option<Vec<u8>>,
+    pub mtime: u32,
+}
+
+/// A compressing writer into `w` at `level` (0–9; zstd: 1–19).
+pub fn encoder(
+    codec: Codec,
+    level: u32,
+    gzip_name: GzipName,
+    w: Box<dyn Write + Send>,
+) -> io::Result<Box<dyn Encoder>> {
+    Ok(match codec {
+        Codec::Gzip => {
+            let mut b = flate2::GzBuilder::new().mtime(gzip_name.mtime);
+            if let Some(name) = gzip_name.name {
+                b = b.filename(name);
+            }
+            Box::new(b.write(w, flate2::Compression::new(level.min(9))))
+        }
+        Codec::Xz => {
+            let opts = lzma_rust2::XzOptions::with_preset(level.min(9));
+            Box::new(XzEncoder(lzma_rust2::XzWriter::new(w, opts)?))
+        }
+        Codec::Zstd => Box::new(ZstdEncoder::start(w)?),
+        Codec::Bzip2 => return Err(unsupported(codec)),
+    })
+}
+
+impl<W: Write> Encoder for flate2::write::GzEncoder<W> {
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        let mut w = (*self).finish()?;
+        w.flush()
+    }
+}
+
+struct XzEncoder<W: Write>(lzma_rust2::XzWriter<W>);
+
+impl<W: Write> Write for XzEncoder<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write> Encoder for XzEncoder<W> {
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        let mut w = self.0.finish()?;
+        w.flush()
+    }
+}
+
+/// ruzstd's encoder pulls from a reader and unwraps its I/O results, so it runs in a thread
+/// reading a pipe that never fails, and writes into a drain that records errors instead of
+/// returning them; `finish` reports what was recorded.
+struct ZstdEncoder {
+    pipe: Option<io::PipeWriter>,
+    worker: Option<std::thread::JoinHandle<io::Result<()>>>,
+}
+
+struct NeverFailingReader(io::PipeReader);
+
+impl Read for NeverFailingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.0.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return Ok(other.unwrap_or(0)),
+            }
+        }
+    }
+}
+
+struct RecordingDrain {
+    out: Box<dyn Write + Send>,
+    error: Option<io::Error>,
+}
+
+impl Write for RecordingDrain {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.error.is_none() {
+            if let Err(e) = self.out.write_all(buf) {
+                self.error = Some(e);
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ZstdEncoder {
+    fn start(out: Box<dyn Write + Send>) -> io::Result<ZstdEncoder> {
+        let (reader, writer) = io::pipe()?;
+        let worker = std::thread::spawn(move || {
+            let mut drain = RecordingDrain { out, error: None };
+            ruzstd::encoding::compress(
+                NeverFailingReader(reader),
+                &mut drain,
+                ruzstd::encoding::CompressionLevel::Fastest,
+            );
+            match drain.error {
+                Some(e) => Err(e),
+                None => drain.out.flush(),
+            }
+        });
+        Ok(ZstdEncoder {
+            pipe: Some(writer),
+            worker: Some(worker),
+        })
+    }
+}
+
+impl Write for ZstdEncoder {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.pipe.as_mut() {
+            Some(p) => p.write(buf),
+            None => Err(io::Error::from(io::ErrorKind::BrokenPipe)),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Encoder for ZstdEncoder {
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        drop(self.pipe.take());
+        match self.worker.take().map(|w| w.join()) {
+            Some(Ok(result)) => result,
+            _ => Err(io::Error::other("zstd encoder failed")),
+        }
+    }
+}
+
+impl Drop for ZstdEncoder {
+    fn drop(&mut self) {
+        drop(self.pipe.take());
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// Every zstd frame of a stream in a row, skippable frames skipped, checksums checked.
+struct ZstdReader<R: BufRead> {
+    src: R,
+    dec: ruzstd::decoding::FrameDecoder,
+    in_frame: bool,
+}
+
+impl<R: BufRead> ZstdReader<R> {
+    fn new(src: R) -> Self {
+        ZstdReader {
+            src,
+            dec: ruzstd::decoding::FrameDecoder::new(),
+            in_frame: false,
+        }
+    }
+}
+
+fn zstd_error(e: ruzstd::decoding::errors::FrameDecoderError) -> io::Error {
+    use ruzstd::decoding::errors::FrameDecoderError as E;
+    match e {
+        E::FailedToReadBlockHeader(_) | E::FailedToReadChecksum(_) => {
+            io::Error::from(io::ErrorKind::UnexpectedEof)
+        }
+        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+    }
+}
+
+impl<R: BufRead> Read for ZstdReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.in_frame {
+                while self.dec.can_collect() == 0 && !self.dec.is_finished() {
+                    self.dec
+                        .decode_blocks(
+                            &mut self.src,
+                            ruzstd::decoding::BlockDecodingStrategy::UptoBlocks(1),
+                        )
+                        .map_err(zstd_error)?;
+                }
+                let n = self.dec.read(buf)?;
+                if n > 0 {
+                    return Ok(n);
+                }
+                if let Some(want) = self.dec.get_checksum_from_data() {
+                    if self.dec.get_calculated_checksum() != Some(want) {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            "checksum mismatch",
+                        ));
+                    }
+                }
+                self.in_frame = false;
+                continue;
+            }
+            if self.src.fill_buf()?.is_empty() {
+                return Ok(0);
+            }
+            match self.dec.reset(&mut self.src) {
+                Ok(()) => self.in_frame = true,
+                Err(FrameDecoderError::ReadFrameHeaderError(ReadFrameHeaderError::SkipFrame {
+                    length,
+                    ..
+                })) => {
+                    let skipped = io::copy(
+                        &mut (&mut self.src).take(u64::from(length)),
+                        &mut io::sink(),
+                    )?;
+                    if skipped < u64::from(length) {
+                        return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+                    }
+                }
+                Err(FrameDecoderError::ReadFrameHeaderError(
+                    ReadFrameHeaderError::BadMagicNumber(_),
+                )) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "not in zstd format",
+                    ))
+                }
+                Err(e) => return Err(zstd_error(e)),
+            }
+        }
+    }
+}
+
+/// A decoding failure in the words of the C tools.
+pub fn decode_reason(codec: Codec, e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => "unexpected end of file".into(),
+        _ if e.raw_os_error().is_some() => io_reason(e),
+        _ => match codec {
+            Codec::Gzip => "invalid compressed data--format violated".into(),
+            _ => format!("file corrupt or truncated ({e})"),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The compressor command line.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Compress,
+    Decompress,
+    Test,
+    List,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub codec: Codec,
+    pub mode: Mode,
+    pub stdout: bool,
+    pub force: bool,
+    pub keep: bool,
+    pub level: u32,
+    pub suffix: String,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub save_name: bool,
+    pub output: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
+}
+
+impl Options {
+    /// `args[0]` names the program: gzip/gunzip/zcat, xz/unxz/xzcat, zstd/unzstd/zstdcat.
+    pub fn parse(args: Vec<OsString>) -> Result<Options, UsageError> {
+        let prog = args
+            .first()
+            .and_then(|a| Path::new(a).file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let codec = match prog.as_str() {
+            "xz" | "unxz" | "xzcat" => Codec::Xz,
+            "zstd" | "unzstd" | "zstdcat" => Codec::Zstd,
+            _ => Codec::Gzip,
+        };
+        let mut o = Options {
+            codec,
+            mode: Mode::Compress,
+            stdout: false,
+            force: false,
+            keep: codec == Codec::Zstd,
+            level: match codec {
+                Codec::Zstd => 3,
+                _ => 6,
+            },
+            suffix: codec.default_suffix().to_string(),
+            quiet: false,
+            verbose: false,
+            save_name: true,
+            output: None,
+            files: Vec::new(),
+        };
+        match prog.as_str() {
+            "gunzip" | "unxz" | "unzstd" => o.mode = Mode::Decompress,
+            "zcat" | "xzcat" | "zstdcat" => {
+                o.mode = Mode::Decompress;
+                o.stdout = true;
+            }
+            _ => {}
+        }
+        let mut it = args.into_iter().skip(1);
+        let mut only_files = false;
+        while let Some(arg) = it.next() {
+            let s = arg.to_string_lossy().into_owned();
+            if only_files || s == "-" || !s.starts_with('-') {
+                o.files.push(PathBuf::from(arg));
+                continue;
+            }
+            if s == "--" {
+                only_files = true;
+                continue;
+            }
+            if let Some(long) = s.strip_prefix("--") {
+                let (name, value) = match long.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (long, None),
+                };
+                let mut value_of = |name: &str| -> Result<String, UsageError> {
+                    match value.clone() {
+                        Some(v) => Ok(v),
+                        None => it
+                            .next()
+                            .map(|v| v.to_string_lossy().into_owned())
+                            .ok_or_else(|| {
+                                UsageError(format!("option '--{name}' requires an argument"))
+                            }),
+                    }
+                };
+                match name {
+                    "stdout" | "to-stdout" => o.stdout = true,
+                    "decompress" | "uncompress" => o.mode = Mode::Decompress,
+                    "compress" => o.mode = Mode::Compress,
+                    "force" => o.force = true,
+                    "keep" => o.keep = true,
+                    "rm" => o.keep = false,
+                    "list" => o.mode = Mode::List,
+                    "test" => o.mode = Mode::Test,
+                    "no-name" => o.save_name = false,
+                    "name" => o.save_name = true,
+                    "quiet" | "silent" => o.quiet = true,
+                    "verbose" => o.verbose = true,
+                    "fast" => o.level = 1,
+                    "best" => o.level = 9,
+                    "suffix" => o.suffix = value_of("suffix")?,
+                    "threads" | "memlimit" | "format" | "check" | "ultra" | "extreme"
+                    | "no-progress" => {
+                        if matches!(name, "threads" | "memlimit" | "format" | "check") {
+                            value_of(name)?;
+                        }
+                    }
+                    "output" if codec == Codec::Zstd => {
+                        o.output = Some(PathBuf::from(value_of("output")?))
+                    }
+                    _ => return Err(UsageError(format!("unrecognized option '{s}'"))),
+                }
+                continue;
+            }
+            let flags: Vec<char> = s[1..].chars().collect();
+            let mut i = 0;
+            while i < flags.len() {
+                let c = flags[i];
+                i += 1;
+                match c {
+                    'c' => o.stdout = true,
+                    'd' => o.mode = Mode::Decompress,
+                    'z' => o.mode = Mode::Compress,
+                    'f' => o.force = true,
+                    'k' => o.keep = true,
+                    'l' => o.mode = Mode::List,
+                    't' => o.mode = Mode::Test,
+                    'n' => o.save_name = false,
+                    'N' => o.save_name = true,
+                    'q' => o.quiet = true,
+                    'v' => o.verbose = true,
+                    'r' => return Err(UsageError("-r is not supported".into())),
+                    'e' if codec == Codec::Xz => {}
+                    '0'..='9' => {
+                        // zstd levels run to 19: the digits that follow belong to the level.
+                        let mut level = c.to_digit(10).unwrap_or(6);
+                        while codec == Codec::Zstd && i < flags.len() && flags[i].is_ascii_digit() {
+                            level = level * 10 + flags[i].to_digit(10).unwrap_or(0);
+                            i += 1;
+                        }
+                        o.level = level;
+                    }
+                    'S' | 'T' | 'o' | 'M' | 'F' | 'C' => {
+                        let rest: String = flags[i..].iter().collect();
+                        i = flags.len();
+                        let value = if rest.is_empty() {
+                            it.next()
+                                .map(|v| v.to_string_lossy().into_owned())
+                                .ok_or_else(|| {
+                                    UsageError(format!("option requires an argument -- '{c}'"))
+                                })?
+                        } else {
+                            rest
+                        };
+                        match c {
+                            'S' if codec != Codec::Zstd => o.suffix = value,
+                            'o' if codec == Codec::Zstd => o.output = Some(PathBuf::from(value)),
+                            'T' | 'M' | 'F' | 'C' if codec == Codec::Xz => {}
+                            'T' if codec == Codec::Zstd => {}
+                            _ => return Err(UsageError(format!("invalid option -- '{c}'"))),
+                        }
+                    }
+                    _ => return Err(UsageError(format!("invalid option -- '{c}'"))),
+                }
+            }
+        }
+        if o.suffix.is_empty() {
+            return Err(UsageError("invalid suffix ''".into()));
+        }
+        if o.files.is_empty() {
+            o.files.push(PathBuf::from("-"));
+        }
+        if o.output.is_some() && o.files.len() > 1 {
+            return Err(UsageError(
+                "-o cannot be used with several input files".into(),
+            ));
+        }
+        Ok(o)
+    }
+}
+
+/// Where a problem leaves the exit status: gzip's 1 (error) beats 2 (warning).
+#[derive(Debug, Default)]
+struct Status {
+    code: i32,
+}
+
+impl Status {
+    fn error(&mut self, prog: &str, msg: String) {
+        eprintln!("{prog}: {msg}");
+        self.code = 1;
+    }
+    fn warn(&mut self, prog: &str, quiet: bool, msg: String) {
+        if !quiet {
+            eprintln!("{prog}: {msg}");
+        }
+        if self.code == 0 {
+            self.code = 2;
+        }
+    }
+}
+
+/// The name a decompressed `name` gets, if its suffix is one we know.
+pub fn decompressed_name(codec: Codec, suffix: &str, name: &Path) -> Option<PathBuf> {
+    let s = name.to_str()?;
+    let file = name.file_name()?.to_str()?;
+    let custom = [(suffix, "")];
+    let table = codec.suffixes().iter().chain(custom.iter());
+    for (suf, repl) in table {
+        if file.len() > suf.len() && file.to_ascii_lowercase().ends_with(suf) {
+            return Some(PathBuf::from(format!(
+                "{}{repl}",
+                &s[..s.len() - suf.len()]
+            )));
+        }
+    }
+    None
+}
+
+/// Run one of the compressors. `args[0]` chooses the codec and the default mode.
+pub fn run_cli(args: Vec<OsString>) -> AppletResult {
+    let o = Options::parse(args)?;
+    let prog = o.codec.name();
+    if o.mode == Mode::Compress && o.codec == Codec::Bzip2 {
+        return Err(Failure {
+            message: "bzip2 compression is not supported".into(),
+            code: 1,
+        });
+    }
+    let mut status = Status::default();
+    if o.mode == Mode::List {
+        println!("         compressed        uncompressed  ratio uncompressed_name");
+    }
+    for file in &o.files {
+        let result = if file.as_os_str() == "-" {
+            one_stream(&o, &mut status)
+        } else {
+            one_file(&o, file, &mut status)
+        };
+        if let Err(msg) = result {
+            status.error(prog, msg);
+        }
+    }
+    Ok(status.code)
+}
+
+fn to_stdout_refused(o: &Options) -> bool {
+    o.mode == Mode::Compress && !o.force && o.output.is_none() && io::stdout().is_terminal()
+}
+
+fn terminal_message(o: &Options) -> String {
+    let prog = o.codec.name();
+    format!("compressed data not written to a terminal. Use -f to force compression. For help, type: {prog} -h")
+}
+
+/// stdin to stdout (or to `-o FILE`).
+fn one_stream(o: &Options, status: &mut Status) -> Result<(), String> {
+    let prog = o.codec.name();
+    if to_stdout_refused(o) {
+        return Err(terminal_message(o));
+    }
+    let stdin = io::stdin().lock();
+    if let Some(out) = &o.output {
+        return to_file(o, "stdin", stdin, out, None, status);
+    }
+    match o.mode {
+        Mode::Compress => {
+            let enc = encoder(
+                o.codec,
+                o.level,
+                GzipName::default(),
+                Box::new(io::stdout()),
+            )
+            .map_err(|e| format!("stdout: {}", io_reason(&e)))?;
+            compress_into(stdin, enc)
+                .map(|_| ())
+                .map_err(|e| e.describe("stdin", "stdout"))
+        }
+        _ => {
+            let mut out = io::stdout().lock();
+            let sink: &mut dyn Write = if o.mode == Mode::Decompress {
+                &mut out
+            } else {
+                &mut io::sink()
+            };
+            let n = decompress_into(o, stdin, sink).map_err(|e| e.describe(o.codec, "stdin"));
+            match n {
+                Ok(Some(_)) => Ok(()),
+                Ok(None) => {
+                    status.warn(
+                        prog,
+                        o.quiet,
+                        "stdin: not in ".to_string() + prog + " format",
+                    );
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+enum CodecError {
+    Read(io::Error),
+    Write(io::Error),
+    Decode(io::Error),
+}
+
+impl CodecError {
+    fn describe(&self, input: impl Describe, output: &str) -> String {
+        match self {
+            CodecError::Read(e) => format!("{}: {}", input.name(), io_reason(e)),
+            CodecError::Write(e) => format!("{output}: {}", io_reason(e)),
+            CodecError::Decode(e) => format!("{}: {}", input.name(), input.reason(e)),
+        }
+    }
+}
+
+trait Describe {
+    fn name(&self) -> String;
+    fn reason(&self, e: &io::Error) -> String {
+        io_reason(e)
+    }
+}
+
+impl Describe for &str {
+    fn name(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Describe for Codec {
+    fn name(&self) -> String {
+        "stdin".into()
+    }
+    fn reason(&self, e: &io::Error) -> String {
+        decode_reason(*self, e)
+    }
+}
+
+struct Named<'a>(Codec, &'a str);
+
+impl Describe for Named<'_> {
+    fn name(&self) -> String {
+        self.1.to_string()
+    }
+    fn reason(&self, e: &io::Error) -> String {
+        decode_reason(self.0, e)
+    }
+}
+
+fn compress_into(mut input: impl Read, mut enc: Box<dyn Encoder>) -> Result<u64, CodecError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CodecError::Read(e)),
+        };
+        total += n as u64;
+        enc.write_all(&buf[..n]).map_err(CodecError::Write)?;
+    }
+    enc.finish().map_err(CodecError::Write)?;
+    Ok(total)
+}
+
+/// Decode `input` into `out`: the byte count, or None when it is not in this format at all.
+/// With `-f -c` data in no format we know is copied through (as `zcat -f` does).
+fn decompress_into(
+    o: &Options,
+    input: impl Read,
+    out: &mut dyn Write,
+) -> Result<Option<u64>, CodecError> {
+    let (head, input) = peek(input, 6).map_err(CodecError::Read)?;
+    if !o.codec.magic_ok(&head) {
+        if o.force && o.stdout && o.mode == Mode::Decompress {
+            let mut input = input;
+            let n = io::copy(&mut input, out).map_err(CodecError::Write)?;
+            return Ok(Some(n));
+        }
+        if head.is_empty() && o.codec == Codec::Gzip {
+            return Ok(Some(0));
+        }
+        return Ok(None);
+    }
+    let mut dec = decoder(o.codec, input).map_err(CodecError::Decode)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match dec.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CodecError::Decode(e)),
+        };
+        total += n as u64;
+        out.write_all(&buf[..n]).map_err(CodecError::Write)?;
+    }
+    out.flush().map_err(CodecError::Write)?;
+    Ok(Some(total))
+}
+
+fn one_file(o: &Options, file: &Path, status: &mut Status) -> Result<(), String> {
+    let prog = o.codec.name();
+    let shown = file.display().to_string();
+    let meta = fs::symlink_metadata(file).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        status.warn(prog, o.quiet, format!("{shown} is a directory -- ignored"));
+        return Ok(());
+    }
+    if !meta.is_file() && !o.force && !o.stdout {
+        let msg = format!("{shown} is not a directory or a regular file - ignored");
+        status.warn(prog, o.quiet, msg);
+        return Ok(());
+    }
+    let input = File::open(file).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+    let meta = input
+        .metadata()
+        .map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+    let target = match o.mode {
+        Mode::Compress => {
+            if decompressed_name(o.codec, &o.suffix, file).is_some() && !o.stdout && !o.force {
+                status.warn(
+                    prog,
+                    o.quiet,
+                    format!("{shown} already has {} suffix -- unchanged", o.suffix),
+                );
+                return Ok(());
+            }
+            let mut t = file.as_os_str().to_owned();
+            t.push(&o.suffix);
+            PathBuf::from(t)
+        }
+        _ => match decompressed_name(o.codec, &o.suffix, file) {
+            Some(t) => t,
+            None if o.stdout || o.mode != Mode::Decompress => PathBuf::new(),
+            None => {
+                status.warn(prog, o.quiet, format!("{shown}: unknown suffix -- ignored"));
+                return Ok(());
+            }
+        },
+    };
+    let target = o.output.clone().unwrap_or(target);
+    if o.mode == Mode::List {
+        return list_one(o, file, input, &meta, &target);
+    }
+    if o.stdout && o.output.is_none() || o.mode == Mode::Test {
+        if to_stdout_refused(o) {
+            return Err(terminal_message(o));
+        }
+        let result = match o.mode {
+            Mode::Compress => {
+                let name = gzip_name(o, file, &meta);
+                let enc = encoder(o.codec, o.level, name, Box::new(io::stdout()))
+                    .map_err(|e| format!("stdout: {}", io_reason(&e)))?;
+                compress_into(input, enc).map(Some)
+            }
+            Mode::Test => decompress_into(o, input, &mut io::sink()),
+            _ => decompress_into(o, input, &mut io::stdout().lock()),
+        };
+        return match result {
+            Ok(Some(_)) => {
+                if o.verbose && o.mode == Mode::Test {
+                    eprintln!("{shown}:\t OK");
+                }
+                Ok(())
+            }
+            Ok(None) => Err(format!("{shown}: not in {prog} format")),
+            Err(e) => Err(e.describe(Named(o.codec, &shown), "stdout")),
+        };
+    }
+    to_file(o, &shown, input, &target, Some((file, &meta)), status)
+}
+
+fn gzip_name(o: &Options, file: &Path, meta: &fs::Metadata) -> GzipName {
+    if !o.save_name {
+        return GzipName::default();
+    }
+    GzipName {
+        name: file
+            .file_name()
+            .map(|n| std::os::unix::ffi::OsStrExt::as_bytes(n).to_vec()),
+        mtime: u32::try_from(meta.mtime()).unwrap_or(0),
+    }
+}
+
+/// Compress or decompress `input` into `target` through a temp file in its directory, then
+/// give it the input's mode and times, rename it into place, and only then remove the input.
+fn to_file(
+    o: &Options,
+    shown: &str,
+    input: impl Read,
+    target: &Path,
+    source: Option<(&Path, &fs::Metadata)>,
+    status: &mut Status,
+) -> Result<(), String> {
+    let prog = o.codec.name();
+    let tshown = target.display().to_string();
+    if fs::symlink_metadata(target).is_ok() && !o.force {
+        status.warn(
+            prog,
+            o.quiet,
+            format!("{tshown} already exists; not overwritten"),
+        );
+        return Ok(());
+    }
+    let (tmp_path, tmp) =
+        temp_beside(target).map_err(|e| format!("{tshown}: {}", io_reason(&e)))?;
+    let cleanup = TempGuard(Some(tmp_path.clone()));
+    let tmp_w = tmp
+        .try_clone()
+        .map_err(|e| format!("{tshown}: {}", io_reason(&e)))?;
+    let result = match o.mode {
+        Mode::Compress => {
+            let name = match source {
+                Some((file, meta)) => gzip_name(o, file, meta),
+                None => GzipName::default(),
+            };
+            let enc = encoder(o.codec, o.level, name, Box::new(io::BufWriter::new(tmp_w)))
+                .map_err(|e| format!("{tshown}: {}", io_reason(&e)))?;
+            compress_into(input, enc).map(|n| (n, None))
+        }
+        _ => {
+            let mut w = io::BufWriter::new(tmp_w);
+            decompress_into(o, input, &mut w).map(|n| (0, n))
+        }
+    };
+    match result {
+        Ok((_, None)) if o.mode != Mode::Compress => {
+            return Err(format!("{shown}: not in {prog} format"));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(e.describe(Named(o.codec, shown), &tshown)),
+    }
+    if let Some((_, meta)) = source {
+        let _ = tmp.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777));
+        if nix::unistd::geteuid().is_root() {
+            let _ = std::os::unix::fs::fchown(&tmp, Some(meta.uid()), Some(meta.gid()));
+            let _ = tmp.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777));
+        }
+        let times = fs::FileTimes::new()
+            .set_accessed(meta.accessed().unwrap_or(std::time::SystemTime::now()))
+            .set_modified(meta.modified().unwrap_or(std::time::SystemTime::now()));
+        let _ = tmp.set_times(times);
+    }
+    tmp.sync_all()
+        .map_err(|e| format!("{tshown}: {}", io_reason(&e)))?;
+    fs::rename(&tmp_path, target).map_err(|e| format!("{tshown}: {}", io_reason(&e)))?;
+    std::mem::forget(cleanup);
+    if let Some((file, _)) = source {
+        if !o.keep && o.output.is_none() {
+            fs::remove_file(file).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+        }
+        if o.verbose {
+            eprintln!(
+                "{shown}:\t -- {} {tshown}",
+                if o.keep { "created" } else { "replaced with" }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Removes the temp file unless forgotten (after the rename).
+struct TempGuard(Option<PathBuf>);
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+/// A new file `.NAME.XXXXXX` beside `target`, mode 0600.
+pub fn temp_beside(target: &Path) -> io::Result<(PathBuf, File)> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let seed = std::process::id() as u64
+        ^ (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() as u64)
+            .unwrap_or(0));
+    for attempt in 0..100u64 {
+        let name = format!(
+            ".{base}.{:06x}",
+            (seed.wrapping_mul(2654435761).wrapping_add(attempt)) & 0xff_ffff
+        );
+        let path = dir.join(name);
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode_0600()
+            .open(&path)
+        {
+            Ok(f) => return Ok((path, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::from(io::ErrorKind::AlreadyExists))
+}
+
+trait Mode0600 {
+    fn mode_0600(&mut self) -> &mut Self;
+}
+
+impl Mode0600 for fs::OpenOptions {
+    fn mode_0600(&mut self) -> &mut Self {
+        std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
+    }
+}
+
+/// `gzip -l`: sizes from the trailer are not trusted; the data is decoded to count it.
+fn list_one(
+    o: &Options,
+    file: &Path,
+    input: File,
+    meta: &fs::Metadata,
+    target: &Path,
+) -> Result<(), String> {
+    let shown = file.display().to_string();
+    let n = decompress_into(o, input, &mut io::sink())
+        .map_err(|e| e.describe(Named(o.codec, &shown), "stdout"))?
+        .ok_or_else(|| format!("{shown}: not in {} format", o.codec.name()))?;
+    let c = meta.len();
+    let ratio = if n == 0 {
+        0.0
+    } else {
+        100.0 * (n as f64 - c as f64) / n as f64
+    };
+    println!("{c:>19} {n:>19} {ratio:>5.1}% {}", target.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Options {
+        Options::parse(args.iter().map(OsString::from).collect()).expect("parses")
+    }
+
+    #[test]
+    fn magic_detection() {
+        let cases: [(&[u8], Option<Codec>); 6] = [
+            (&[0x1f, 0x8b, 8, 0], Some(Codec::Gzip)),
+            (&[0xfd, b'7', b'z', b'X', b'Z', 0, 0], Some(Codec::Xz)),
+            (&[0x28, 0xb5, 0x2f, 0xfd, 0], Some(Codec::Zstd)),
+            (b"BZh91AY", Some(Codec::Bzip2)),
+            (b"ustar", None),
+            (b"", None),
+        ];
+        for (data, want) in cases {
+            assert_eq!(Codec::from_magic(data), want, "{data:?}");
+        }
+    }
+
+    #[test]
+    fn suffixes() {
+        let cases = [
+            ("a.tar.gz", Some(Codec::Gzip)),
+            ("a.tgz", Some(Codec::Gzip)),
+            ("a.txz", Some(Codec::Xz)),
+            ("a.tar.zst", Some(Codec::Zstd)),
+            ("a.tar.bz2", Some(Codec::Bzip2)),
+            ("a.tar", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(Codec::from_suffix(name), want, "{name}");
+        }
+        let names = [
+            (Codec::Gzip, "a.gz", Some("a")),
+            (Codec::Gzip, "dir/a.tgz", Some("dir/a.tar")),
+            (Codec::Gzip, "a.Z", Some("a")),
+            (Codec::Gzip, "a.txt", None),
+            (Codec::Xz, "a.xz", Some("a")),
+            (Codec::Zstd, "a.tzst", Some("a.tar")),
+            (Codec::Gzip, ".gz", None),
+        ];
+        for (codec, name, want) in names {
+            let got = decompressed_name(codec, codec.default_suffix(), Path::new(name));
+            assert_eq!(got, want.map(PathBuf::from), "{name}");
+        }
+    }
+
+    #[test]
+    fn options() {
+        let o = parse(&["gzip", "-9cd", "f"]);
+        assert_eq!((o.level, o.stdout, o.mode), (9, true, Mode::Decompress));
+        assert_eq!(o.files, vec![PathBuf::from("f")]);
+        let o = parse(&["zcat"]);
+        assert_eq!((o.stdout, o.mode), (true, Mode::Decompress));
+        assert_eq!(o.files, vec![PathBuf::from("-")]);
+        let o = parse(&["gzip", "-S", ".x", "--best", "a"]);
+        assert_eq!((o.suffix.as_str(), o.level, o.keep), (".x", 9, false));
+        let o = parse(&["zstd", "-19", "-o", "out", "a"]);
+        assert_eq!((o.level, o.keep), (19, true));
+        assert_eq!(o.output, Some(PathBuf::from("out")));
+        let o = parse(&["zstd", "--rm", "-d", "a.zst"]);
+        assert_eq!((o.keep, o.mode), (false, Mode::Decompress));
+        let o = parse(&["xz", "-T0", "-k", "-e", "a"]);
+        assert!(o.keep);
+        let o = parse(&["unxz", "-t", "a"]);
+        assert_eq!(o.mode, Mode::Test);
+        for bad in [
+            &["gzip", "-x"][..],
+            &["gzip", "--nope"],
+            &["gzip", "-S"],
+            &["zstd", "-o", "x", "a", "b"],
+        ] {
+            let args = bad.iter().map(OsString::from).collect();
+            assert!(Options::parse(args).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn round_trip_every_codec() {
+        let data: Vec<u8> = (0..200_000u32)
+            .map(|i| (i % 251) as u8 ^ (i / 7) as u8)
+            .collect();
+        for codec in [Codec::Gzip, Codec::Xz, Codec::Zstd] {
+            let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+            impl Write for Shared {
+                fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                    self.0
+                        .lock()
+                        .map_err(|_| io::Error::other("poisoned"))?
+                        .extend_from_slice(b);
+                    Ok(b.len())
+                }
+                fn flush(&mut self) -> io::Result<()> {
+                    Ok(())
+                }
+            }
+            let mut enc = encoder(codec, 6, GzipName::default(), Box::new(Shared(buf.clone())))
+                .expect("encoder");
+            enc.write_all(&data).expect("write");
+            enc.finish().expect("finish");
+            let packed = buf.lock().expect("lock").clone();
+            assert_eq!(Codec::from_magic(&packed), Some(codec));
+            // Two streams back to back decode as one.
+            let twice = [packed.clone(), packed.clone()].concat();
+            let mut out = Vec::new();
+            decoder(codec, &twice[..])
+                .expect("decoder")
+                .read_to_end(&mut out)
+                .expect("decode");
+            assert_eq!(out.len(), data.len() * 2, "{codec:?}");
+            assert!(out[..data.len()] == data[..], "{codec:?}");
+            let truncated = &packed[..packed.len() / 2];
+            let mut out = Vec::new();
+            assert!(
+                decoder(codec, truncated)
+                    .expect("decoder")
+                    .read_to_end(&mut out)
+                    .is_err(),
+                "{codec:?}"
+            );
+        }
+    }
+}
