@@ -40,25 +40,15 @@ enum Ref {
 
 /// Fixture files written into the work directory before the cases run.
 const FILES: &[(&str, &str)] = &[
-    (
-        "data.txt",
-        "alice 30 NYC\nbob 25 LA\ncarol 35 SF\ndave 25 NYC\n",
-    ),
-    (
-        "colon.txt",
-        "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:User Name:/home/user:/bin/bash\n",
-    ),
+    ("data.txt", "alice 30 NYC\nbob 25 LA\ncarol 35 SF\ndave 25 NYC\n"),
+    ("colon.txt", "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:User Name:/home/user:/bin/bash\n"),
     ("nums.txt", "10\n9\n010\n1e1\n abc\n0x1A\n+5\n.5\n"),
-    (
-        "para.txt",
-        "\n\nname a\nline 2\n\n\n\nname b\nline x\nline y\n\n",
-    ),
-    (
-        "prog.awk",
-        "function max(a, b) { return a > b ? a : b }\n{ m = max(m, $2) }\n",
-    ),
+    ("para.txt", "\n\nname a\nline 2\n\n\n\nname b\nline x\nline y\n\n"),
+    ("prog.awk", "function max(a, b) { return a > b ? a : b }\n{ m = max(m, $2) }\n"),
     ("prog2.awk", "END { print \"max\", m }\n"),
     ("empty.txt", ""),
+    ("qsort.awk", "# a comment line\nfunction join(arr, n, sep,    i, s) {   # locals\n    s = arr[1]\n    for (i = 2; i <= n; i++)\n        s = s sep arr[i]\n    return s\n}\n\nfunction swap(arr, i, j,   t) { t = arr[i]; arr[i] = arr[j]; arr[j] = t }\n\nfunction qsort(arr, lo, hi,   i, last) {\n    if (lo >= hi)\n        return\n    swap(arr, lo, int((lo + hi) / 2))\n    last = lo\n    for (i = lo + 1; i <= hi; i++)\n        if (arr[i] < arr[lo])\n            swap(arr, ++last, i)\n    swap(arr, lo, last)\n    qsort(arr, lo, last - 1)\n    qsort(arr, last + 1, hi)\n}\n\nNR == 1\n{ words[++n] = $1 } ; END {\n    qsort(words, 1, n)\n    print join(words, n, \",\")\n    if (n > 2) ; else print \"few\"\n    x = \"a\" (n > 2 ? \"many\" : \"few\")\n    print x\n    do {\n        n--\n    } while (n > 0)\n    print n\n}\n"),
+    ("words.txt", "pear\napple\nfig\n10\n9\n"),
 ];
 
 /// Files the cases write; removed before each run.
@@ -253,6 +243,9 @@ const CASES: &[(&[&str], &str, Ref)] = &[
     (&["{ gsub(/[\\[\\]]/, \"|\"); print }"], "a[b]c\n", Ref::O),
     (&["function g(b) { b[\"k\"] = 2 } function f(a) { g(a) } BEGIN { f(arr); print arr[\"k\"] }"], "", Ref::O),
     (&["{ print match($0, /[[:alpha:]]+[[:space:]]*[[:punct:]]/), RLENGTH }"], "12ab !x\n", Ref::O),
+    (&["-f", "qsort.awk", "words.txt"], "", Ref::O),
+    (&["-f", "-", "data.txt"], "{ print NR }\n", Ref::O),
+    (&["-F", ":", "-f", "prog.awk", "-f", "prog2.awk", "FS=\" \"", "data.txt"], "", Ref::O),
 ];
 
 fn run_awk(tool: &Path, args: &[&str], dir: &Path, input: &str) -> Ran {
