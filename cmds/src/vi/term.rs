@@ -14,11 +14,23 @@ static SAVED: Mutex<Option<libc::termios>> = Mutex::new(None);
 static FATAL: AtomicI32 = AtomicI32::new(0);
 static RESIZED: AtomicBool = AtomicBool::new(false);
 
+/// Write end of the self-pipe: a signal between the loop's flag check and its poll still
+/// wakes the poll (the pipe becomes readable).
+static WAKE_W: AtomicI32 = AtomicI32::new(-1);
+static WAKE_R: AtomicI32 = AtomicI32::new(-1);
+
 extern "C" fn on_signal(sig: libc::c_int) {
     if sig == libc::SIGWINCH {
         RESIZED.store(true, Ordering::Relaxed);
     } else {
         FATAL.store(sig, Ordering::Relaxed);
+    }
+    let fd = WAKE_W.load(Ordering::Relaxed);
+    if fd >= 0 {
+        // SAFETY: write(2) is async-signal-safe; one byte from a live local buffer.
+        unsafe {
+            libc::write(fd, b"s".as_ptr().cast(), 1);
+        }
     }
 }
 
@@ -43,6 +55,14 @@ impl RawTerm {
         raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
         raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
         termios::tcsetattr(stdin_fd(), SetArg::TCSANOW, &raw).map_err(io::Error::from)?;
+        if WAKE_R.load(Ordering::Relaxed) < 0 {
+            let flags = nix::fcntl::OFlag::O_NONBLOCK | nix::fcntl::OFlag::O_CLOEXEC;
+            if let Ok((r, w)) = nix::unistd::pipe2(flags) {
+                use std::os::fd::IntoRawFd;
+                WAKE_R.store(r.into_raw_fd(), Ordering::Relaxed);
+                WAKE_W.store(w.into_raw_fd(), Ordering::Relaxed);
+            }
+        }
         // No SA_RESTART: a signal interrupts the wait for input, so the loop sees it at once.
         let action = SigAction::new(
             SigHandler::Handler(on_signal),
@@ -190,18 +210,29 @@ pub fn size() -> (usize, usize) {
 pub fn wait_input(timeout_ms: i32) -> io::Result<bool> {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     let fd = stdin_fd();
-    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    let wake_fd = WAKE_R.load(Ordering::Relaxed);
+    // SAFETY: the pipe's read end stays open for the life of the process once created.
+    let wake = (wake_fd >= 0).then(|| unsafe { BorrowedFd::borrow_raw(wake_fd) });
+    let mut fds = vec![PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    if let Some(w) = &wake {
+        fds.push(PollFd::new(w.as_fd(), PollFlags::POLLIN));
+    }
     let timeout = if timeout_ms < 0 {
         PollTimeout::NONE
     } else {
         PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::NONE)
     };
-    match poll(&mut fds, timeout) {
-        Ok(0) => Ok(false),
-        Ok(_) => Ok(true),
-        Err(nix::errno::Errno::EINTR) => Ok(false),
-        Err(e) => Err(e.into()),
+    let ready = match poll(&mut fds, timeout) {
+        Ok(0) => return Ok(false),
+        Ok(_) => fds[0].revents().is_some_and(|r| !r.is_empty()),
+        Err(nix::errno::Errno::EINTR) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(w) = wake {
+        let mut sink = [0u8; 64];
+        while matches!(nix::unistd::read(w, &mut sink), Ok(n) if n > 0) {}
     }
+    Ok(ready)
 }
 
 /// Read what input is there (0 bytes: end of input, the terminal hung up).
