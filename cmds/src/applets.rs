@@ -5,10 +5,10 @@ use std::ffi::OsString;
 
 use crate::error::AppletResult;
 use crate::{
-    awk, chroot, coreutils, cpio, dhclient, dmesg, find, free, grep, gzip, hexdump, hostname, init,
-    insmod, ip, kill, killall, less, lsmod, modinfo, modprobe, mount, pgrep, pidof, ping, power, ps,
-    rmmod, sh, strings, tar, top, truth, umount, uptime, vi, watch, wget, which, xargs, xxd, xz,
-    zstd,
+    awk, chroot, cksum, coreutils, cpio, dhclient, dmesg, find, free, grep, gzip, hashsum, hexdump,
+    hostname, init, insmod, ip, kill, killall, less, lsmod, modinfo, modprobe, mount, pgrep, pidof,
+    ping, power, ps, rmmod, sh, strings, tar, top, truth, umount, uptime, vi, watch, wget, which,
+    xargs, xxd, xz, zstd,
 };
 
 /// How an applet answers `--help`.
@@ -99,7 +99,11 @@ const fn uutils(
 }
 
 pub static APPLETS: &[Applet] = &[
-    uutils("[", coreutils::bracket, "check file types and compare values (with a closing ])"),
+    uutils(
+        "[",
+        coreutils::bracket,
+        "check file types and compare values (with a closing ])",
+    ),
     uutils("arch", coreutils::arch, "print the machine hardware name"),
     ours(
         "awk",
@@ -108,11 +112,26 @@ pub static APPLETS: &[Applet] = &[
         awk::USAGE,
         false,
     ),
-    uutils("b2sum", coreutils::b2sum, "compute and check BLAKE2 digests"),
+    ours(
+        "b2sum",
+        hashsum::run,
+        "compute and check BLAKE2 digests",
+        hashsum::USAGE,
+        false,
+    ),
     uutils("base32", coreutils::base32, "base32 encode or decode"),
     uutils("base64", coreutils::base64, "base64 encode or decode"),
-    uutils("basename", coreutils::basename, "strip directory and suffix from file names"),
-    uutils("cat", coreutils::cat, "concatenate files to standard output").minimal(),
+    uutils(
+        "basename",
+        coreutils::basename,
+        "strip directory and suffix from file names",
+    ),
+    uutils(
+        "cat",
+        coreutils::cat,
+        "concatenate files to standard output",
+    )
+    .minimal(),
     uutils("chgrp", coreutils::chgrp, "change group ownership"),
     uutils("chmod", coreutils::chmod, "change file mode bits"),
     uutils("chown", coreutils::chown, "change file owner and group"),
@@ -122,9 +141,20 @@ pub static APPLETS: &[Applet] = &[
         "run a command with another root directory",
         chroot::USAGE,
         true,
-    ).minimal(),
-    uutils("cksum", coreutils::cksum, "checksum and count the bytes in files"),
-    uutils("comm", coreutils::comm, "compare two sorted files line by line"),
+    )
+    .minimal(),
+    ours(
+        "cksum",
+        cksum::run,
+        "checksum and count the bytes in files",
+        cksum::USAGE,
+        false,
+    ),
+    uutils(
+        "comm",
+        coreutils::comm,
+        "compare two sorted files line by line",
+    ),
     uutils("cp", coreutils::cp, "copy files and directories").minimal(),
     ours(
         "cpio",
@@ -134,7 +164,11 @@ pub static APPLETS: &[Applet] = &[
         false,
     ),
     uutils("cut", coreutils::cut, "remove sections from each line"),
-    uutils("date", coreutils::date, "print or set the system date and time"),
+    uutils(
+        "date",
+        coreutils::date,
+        "print or set the system date and time",
+    ),
     uutils("dd", coreutils::dd, "convert and copy a file"),
     uutils("df", coreutils::df, "report file system space usage"),
     ours(
@@ -144,14 +178,19 @@ pub static APPLETS: &[Applet] = &[
         dhclient::USAGE,
         true,
     ),
-    uutils("dirname", coreutils::dirname, "strip the last component from a file name"),
+    uutils(
+        "dirname",
+        coreutils::dirname,
+        "strip the last component from a file name",
+    ),
     ours(
         "dmesg",
         dmesg::run,
         "print or clear the kernel ring buffer",
         dmesg::USAGE,
         false,
-    ).minimal(),
+    )
+    .minimal(),
     uutils("du", coreutils::du, "estimate file space usage"),
     uutils("echo", coreutils::echo, "print arguments").minimal(),
     ours(
@@ -161,7 +200,11 @@ pub static APPLETS: &[Applet] = &[
         grep::USAGE,
         false,
     ),
-    uutils("env", coreutils::env, "run a program in a modified environment"),
+    uutils(
+        "env",
+        coreutils::env,
+        "run a program in a modified environment",
+    ),
     uutils("expand", coreutils::expand, "convert tabs to spaces"),
     uutils("expr", coreutils::expr, "evaluate expressions"),
     ours(
@@ -170,7 +213,8 @@ pub static APPLETS: &[Applet] = &[
         "do nothing, unsuccessfully",
         truth::FALSE_USAGE,
         false,
-    ).minimal(),
+    )
+    .minimal(),
     ours(
         "fgrep",
         grep::run,
@@ -186,7 +230,11 @@ pub static APPLETS: &[Applet] = &[
         false,
     ),
     uutils("fmt", coreutils::fmt, "simple text formatter"),
-    uutils("fold", coreutils::fold, "wrap each input line to fit a width"),
+    uutils(
+        "fold",
+        coreutils::fold,
+        "wrap each input line to fit a width",
+    ),
     ours(
         "free",
         free::run,
@@ -222,7 +270,8 @@ pub static APPLETS: &[Applet] = &[
         "halt the machine",
         power::USAGE_HALT,
         true,
-    ).minimal(),
+    )
+    .minimal(),
     uutils("head", coreutils::head, "print the first lines of files").minimal(),
     ours(
         "hexdump",
@@ -231,14 +280,19 @@ pub static APPLETS: &[Applet] = &[
         hexdump::USAGE,
         false,
     ),
-    uutils("hostid", coreutils::hostid, "print the numeric host identifier"),
+    uutils(
+        "hostid",
+        coreutils::hostid,
+        "print the numeric host identifier",
+    ),
     ours(
         "hostname",
         hostname::run,
         "show or set the host name",
         hostname::USAGE,
         false,
-    ).minimal(),
+    )
+    .minimal(),
     uutils("id", coreutils::id, "print user and group ids"),
     ours(
         "init",
@@ -246,30 +300,42 @@ pub static APPLETS: &[Applet] = &[
         "PID 1: bring the machine up and supervise it",
         init::USAGE,
         true,
-    ).minimal(),
+    )
+    .minimal(),
     ours(
         "insmod",
         insmod::run,
         "load a kernel module file",
         insmod::USAGE,
         true,
-    ).minimal(),
-    uutils("install", coreutils::install, "copy files and set attributes"),
+    )
+    .minimal(),
+    uutils(
+        "install",
+        coreutils::install,
+        "copy files and set attributes",
+    ),
     ours(
         "ip",
         ip::run,
         "show and change links, addresses and routes",
         ip::USAGE,
         true,
-    ).minimal(),
-    uutils("join", coreutils::join, "join lines of two files on a common field"),
+    )
+    .minimal(),
+    uutils(
+        "join",
+        coreutils::join,
+        "join lines of two files on a common field",
+    ),
     ours(
         "kill",
         kill::run,
         "send a signal to processes",
         kill::USAGE,
         false,
-    ).minimal(),
+    )
+    .minimal(),
     ours(
         "killall",
         killall::run,
@@ -294,12 +360,28 @@ pub static APPLETS: &[Applet] = &[
         "list loaded kernel modules",
         lsmod::USAGE,
         true,
-    ).minimal(),
-    uutils("md5sum", coreutils::md5sum, "compute and check MD5 digests"),
+    )
+    .minimal(),
+    ours(
+        "md5sum",
+        hashsum::run,
+        "compute and check MD5 digests",
+        hashsum::USAGE,
+        false,
+    ),
     uutils("mkdir", coreutils::mkdir, "make directories").minimal(),
     uutils("mkfifo", coreutils::mkfifo, "make FIFOs (named pipes)"),
-    uutils("mknod", coreutils::mknod, "make block or character special files").minimal(),
-    uutils("mktemp", coreutils::mktemp, "create a temporary file or directory"),
+    uutils(
+        "mknod",
+        coreutils::mknod,
+        "make block or character special files",
+    )
+    .minimal(),
+    uutils(
+        "mktemp",
+        coreutils::mktemp,
+        "create a temporary file or directory",
+    ),
     ours(
         "modinfo",
         modinfo::run,
@@ -313,30 +395,42 @@ pub static APPLETS: &[Applet] = &[
         "load or remove kernel modules with dependencies",
         modprobe::USAGE,
         true,
-    ).minimal(),
-    ours(
-        "more",
-        less::run,
-        "page through text",
-        less::USAGE,
-        false,
-    ),
+    )
+    .minimal(),
+    ours("more", less::run, "page through text", less::USAGE, false),
     ours(
         "mount",
         mount::run,
         "mount a filesystem or list mounts",
         mount::USAGE,
         false,
-    ).minimal(),
+    )
+    .minimal(),
     uutils("mv", coreutils::mv, "move or rename files").minimal(),
-    uutils("nice", coreutils::nice, "run a program with modified scheduling priority"),
+    uutils(
+        "nice",
+        coreutils::nice,
+        "run a program with modified scheduling priority",
+    ),
     uutils("nl", coreutils::nl, "number lines of files"),
     uutils("nohup", coreutils::nohup, "run a command immune to hangups"),
-    uutils("nproc", coreutils::nproc, "print the number of processing units"),
-    uutils("numfmt", coreutils::numfmt, "convert numbers to and from human-readable strings"),
+    uutils(
+        "nproc",
+        coreutils::nproc,
+        "print the number of processing units",
+    ),
+    uutils(
+        "numfmt",
+        coreutils::numfmt,
+        "convert numbers to and from human-readable strings",
+    ),
     uutils("od", coreutils::od, "dump files in octal and other formats"),
     uutils("paste", coreutils::paste, "merge lines of files"),
-    uutils("pathchk", coreutils::pathchk, "check whether file names are valid or portable"),
+    uutils(
+        "pathchk",
+        coreutils::pathchk,
+        "check whether file names are valid or portable",
+    ),
     ours(
         "pgrep",
         pgrep::run,
@@ -371,8 +465,13 @@ pub static APPLETS: &[Applet] = &[
         "power the machine off",
         power::USAGE_POWEROFF,
         true,
-    ).minimal(),
-    uutils("printenv", coreutils::printenv, "print all or part of the environment"),
+    )
+    .minimal(),
+    uutils(
+        "printenv",
+        coreutils::printenv,
+        "print all or part of the environment",
+    ),
     uutils("printf", coreutils::printf, "format and print data"),
     ours(
         "ps",
@@ -380,17 +479,27 @@ pub static APPLETS: &[Applet] = &[
         "report a snapshot of the current processes",
         ps::USAGE,
         false,
-    ).minimal(),
+    )
+    .minimal(),
     uutils("pwd", coreutils::pwd, "print the working directory").minimal(),
-    uutils("readlink", coreutils::readlink, "print resolved symbolic links"),
-    uutils("realpath", coreutils::realpath, "print the resolved absolute path"),
+    uutils(
+        "readlink",
+        coreutils::readlink,
+        "print resolved symbolic links",
+    ),
+    uutils(
+        "realpath",
+        coreutils::realpath,
+        "print the resolved absolute path",
+    ),
     ours(
         "reboot",
         power::run,
         "reboot the machine",
         power::USAGE_REBOOT,
         true,
-    ).minimal(),
+    )
+    .minimal(),
     uutils("rm", coreutils::rm, "remove files or directories").minimal(),
     uutils("rmdir", coreutils::rmdir, "remove empty directories"),
     ours(
@@ -400,7 +509,11 @@ pub static APPLETS: &[Applet] = &[
         rmmod::USAGE,
         true,
     ),
-    uutils("sed", coreutils::sed, "stream editor for filtering and transforming text"),
+    uutils(
+        "sed",
+        coreutils::sed,
+        "stream editor for filtering and transforming text",
+    ),
     uutils("seq", coreutils::seq, "print a sequence of numbers"),
     ours(
         "sh",
@@ -408,17 +521,52 @@ pub static APPLETS: &[Applet] = &[
         "command interpreter (POSIX sh subset)",
         sh::USAGE,
         false,
-    ).minimal(),
-    uutils("sha1sum", coreutils::sha1sum, "compute and check SHA1 digests"),
-    uutils("sha224sum", coreutils::sha224sum, "compute and check SHA224 digests"),
-    uutils("sha256sum", coreutils::sha256sum, "compute and check SHA256 digests"),
-    uutils("sha384sum", coreutils::sha384sum, "compute and check SHA384 digests"),
-    uutils("sha512sum", coreutils::sha512sum, "compute and check SHA512 digests"),
+    )
+    .minimal(),
+    ours(
+        "sha1sum",
+        hashsum::run,
+        "compute and check SHA1 digests",
+        hashsum::USAGE,
+        false,
+    ),
+    ours(
+        "sha224sum",
+        hashsum::run,
+        "compute and check SHA224 digests",
+        hashsum::USAGE,
+        false,
+    ),
+    ours(
+        "sha256sum",
+        hashsum::run,
+        "compute and check SHA256 digests",
+        hashsum::USAGE,
+        false,
+    ),
+    ours(
+        "sha384sum",
+        hashsum::run,
+        "compute and check SHA384 digests",
+        hashsum::USAGE,
+        false,
+    ),
+    ours(
+        "sha512sum",
+        hashsum::run,
+        "compute and check SHA512 digests",
+        hashsum::USAGE,
+        false,
+    ),
     uutils("shuf", coreutils::shuf, "generate random permutations"),
     uutils("sleep", coreutils::sleep, "delay for a specified time").minimal(),
     uutils("sort", coreutils::sort, "sort lines of text files"),
     uutils("split", coreutils::split, "split a file into pieces"),
-    uutils("stat", coreutils::stat, "display file or file system status"),
+    uutils(
+        "stat",
+        coreutils::stat,
+        "display file or file system status",
+    ),
     ours(
         "strings",
         strings::run,
@@ -426,10 +574,24 @@ pub static APPLETS: &[Applet] = &[
         strings::USAGE,
         false,
     ),
-    uutils("stty", coreutils::stty, "change and print terminal line settings"),
-    uutils("sum", coreutils::sum, "checksum and count the blocks in files"),
+    uutils(
+        "stty",
+        coreutils::stty,
+        "change and print terminal line settings",
+    ),
+    ours(
+        "sum",
+        cksum::run,
+        "checksum and count the blocks in files",
+        cksum::USAGE,
+        false,
+    ),
     uutils("sync", coreutils::sync, "flush file system buffers"),
-    uutils("tac", coreutils::tac, "concatenate and print files in reverse"),
+    uutils(
+        "tac",
+        coreutils::tac,
+        "concatenate and print files in reverse",
+    ),
     uutils("tail", coreutils::tail, "print the last lines of files").minimal(),
     ours(
         "tar",
@@ -438,9 +600,21 @@ pub static APPLETS: &[Applet] = &[
         tar::USAGE,
         false,
     ),
-    uutils("tee", coreutils::tee, "copy standard input to files and standard output"),
-    uutils("test", coreutils::test, "check file types and compare values"),
-    uutils("timeout", coreutils::timeout, "run a command with a time limit"),
+    uutils(
+        "tee",
+        coreutils::tee,
+        "copy standard input to files and standard output",
+    ),
+    uutils(
+        "test",
+        coreutils::test,
+        "check file types and compare values",
+    ),
+    uutils(
+        "timeout",
+        coreutils::timeout,
+        "run a command with a time limit",
+    ),
     ours(
         "top",
         top::run,
@@ -448,7 +622,11 @@ pub static APPLETS: &[Applet] = &[
         top::USAGE,
         false,
     ),
-    uutils("touch", coreutils::touch, "change file timestamps or create files"),
+    uutils(
+        "touch",
+        coreutils::touch,
+        "change file timestamps or create files",
+    ),
     uutils("tr", coreutils::tr, "translate or delete characters"),
     ours(
         "true",
@@ -456,8 +634,13 @@ pub static APPLETS: &[Applet] = &[
         "do nothing, successfully",
         truth::TRUE_USAGE,
         false,
-    ).minimal(),
-    uutils("truncate", coreutils::truncate, "shrink or extend the size of a file"),
+    )
+    .minimal(),
+    uutils(
+        "truncate",
+        coreutils::truncate,
+        "shrink or extend the size of a file",
+    ),
     uutils("tsort", coreutils::tsort, "topological sort"),
     uutils("tty", coreutils::tty, "print the terminal's file name"),
     ours(
@@ -466,18 +649,17 @@ pub static APPLETS: &[Applet] = &[
         "unmount filesystems",
         umount::USAGE,
         false,
-    ).minimal(),
+    )
+    .minimal(),
     uutils("uname", coreutils::uname, "print system information"),
     uutils("unexpand", coreutils::unexpand, "convert spaces to tabs"),
     uutils("uniq", coreutils::uniq, "report or omit repeated lines"),
-    uutils("unlink", coreutils::unlink, "call unlink() to remove a file"),
-    ours(
-        "unxz",
-        xz::run,
-        "decompress .xz files",
-        xz::USAGE,
-        false,
+    uutils(
+        "unlink",
+        coreutils::unlink,
+        "call unlink() to remove a file",
     ),
+    ours("unxz", xz::run, "decompress .xz files", xz::USAGE, false),
     ours(
         "unzstd",
         zstd::run,
@@ -492,13 +674,7 @@ pub static APPLETS: &[Applet] = &[
         uptime::USAGE,
         false,
     ),
-    ours(
-        "vi",
-        vi::run,
-        "modal text editor",
-        vi::USAGE,
-        false,
-    ),
+    ours("vi", vi::run, "modal text editor", vi::USAGE, false),
     ours(
         "watch",
         watch::run,

@@ -20,7 +20,6 @@ macro_rules! uutils_applet {
 
 uutils_applet! {
     arch => uu_arch, "arch";
-    b2sum => uu_b2sum, "b2sum";
     base32 => uu_base32, "base32";
     base64 => uu_base64, "base64";
     basename => uu_basename, "basename";
@@ -28,7 +27,6 @@ uutils_applet! {
     chgrp => uu_chgrp, "chgrp";
     chmod => uu_chmod, "chmod";
     chown => uu_chown, "chown";
-    cksum => uu_cksum, "cksum";
     comm => uu_comm, "comm";
     cp => uu_cp, "cp";
     cut => uu_cut, "cut";
@@ -53,7 +51,6 @@ uutils_applet! {
     ln => uu_ln, "ln";
     logname => uu_logname, "logname";
     ls => uu_ls, "ls";
-    md5sum => uu_md5sum, "md5sum";
     mkdir => uu_mkdir, "mkdir";
     mkfifo => uu_mkfifo, "mkfifo";
     mknod => uu_mknod, "mknod";
@@ -75,18 +72,12 @@ uutils_applet! {
     rm => uu_rm, "rm";
     rmdir => uu_rmdir, "rmdir";
     seq => uu_seq, "seq";
-    sha1sum => uu_sha1sum, "sha1sum";
-    sha224sum => uu_sha224sum, "sha224sum";
-    sha256sum => uu_sha256sum, "sha256sum";
-    sha384sum => uu_sha384sum, "sha384sum";
-    sha512sum => uu_sha512sum, "sha512sum";
     shuf => uu_shuf, "shuf";
     sleep => uu_sleep, "sleep";
     sort => uu_sort, "sort";
     split => uu_split, "split";
     stat => uu_stat, "stat";
     stty => uu_stty, "stty";
-    sum => uu_sum, "sum";
     sync => uu_sync, "sync";
     tac => uu_tac, "tac";
     tail => uu_tail, "tail";

@@ -6,6 +6,7 @@
 mod applets;
 mod awk;
 mod chroot;
+mod cksum;
 mod compress;
 mod coreutils;
 mod cpio;
@@ -16,6 +17,7 @@ mod find;
 mod free;
 mod grep;
 mod gzip;
+mod hashsum;
 mod hexdump;
 mod hostname;
 mod init;
@@ -84,6 +86,11 @@ fn basename(arg0: &OsString) -> String {
     // A login shell is started as "-sh".
     let name = name.strip_prefix(b"-").unwrap_or(name);
     String::from_utf8_lossy(name).into_owned()
+}
+
+/// The name an applet was called by (`egrep`, `sha256sum`), for applets that serve several.
+pub fn applet_name(args: &[OsString]) -> String {
+    args.first().map(basename).unwrap_or_default()
 }
 
 fn dispatch(mut args: Vec<OsString>) -> i32 {

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{applets, RBOX};
+use common::{applets, rbox};
 
 /// A tempdir holding `rbox` symlinks for every applet it lists.
 struct Links {

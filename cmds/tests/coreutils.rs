@@ -109,6 +109,18 @@ const CASES: &[Case] = &[
     case("cksum", &["a.txt"], ""),
     case("sum", &["a.txt"], ""),
     case("sha256sum", &["-c", "sums"], ""),
+    case("sha256sum", &["-c", "--quiet", "badsums"], ""),
+    case("sha256sum", &["-c", "--status", "badsums"], ""),
+    case("md5sum", &["-c"], "garbage\n"),
+    case("md5sum", &["--tag", "a.txt", "-"], "x"),
+    case("md5sum", &["-b", "a.txt", "missing"], ""),
+    case("b2sum", &["-l", "128", "a.txt"], ""),
+    case("cksum", &["a.txt", "b.txt"], ""),
+    case("cksum", &[], "stdin\n"),
+    case("cksum", &["-a", "sha256", "a.txt"], ""),
+    case("cksum", &["-a", "md5", "--untagged", "a.txt"], ""),
+    case("sum", &["-s", "a.txt", "b.txt"], ""),
+    case("sum", &[], "x\n"),
     // files
     case("readlink", &["link"], ""),
     case("realpath", &["-s", "--relative-to=tree", "a.txt"], ""),
@@ -158,6 +170,12 @@ fn fixtures(links: &Links) {
     links.file(
         "sums",
         "bce2aeea9e6fc31f09b164dbaf832b013ee75fbd323262cbee9d42b8b51077b1  a.txt\n",
+    );
+    links.file(
+        "badsums",
+        "bce2aeea9e6fc31f09b164dbaf832b013ee75fbd323262cbee9d42b8b51077b1  a.txt\n\
+         bce2aeea9e6fc31f09b164dbaf832b013ee75fbd323262cbee9d42b8b51077b1  b.txt\n\
+         not a line\n",
     );
     std::os::unix::fs::symlink("a.txt", links.work().join("link")).expect("symlink");
 }

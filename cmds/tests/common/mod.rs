@@ -29,11 +29,49 @@ pub struct Links {
     pub dir: tempfile::TempDir,
 }
 
+/// This test process's own hard link to the built rbox. Cargo replaces `target/*/rbox` when
+/// anything rebuilds it (another `cargo test` in the same tree), so the path can vanish or
+/// change under a running test; the inode the link holds stays as it was.
+pub fn rbox() -> &'static Path {
+    static PINNED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PINNED.get_or_init(|| {
+        // Beside rbox, so a hard link works (same filesystem); one per test process, and the
+        // links of processes that have ended are removed.
+        let dir = Path::new(RBOX)
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("rbox-pinned");
+        std::fs::create_dir_all(&dir).expect("mkdir rbox-pinned");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok();
+            if pid.is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        // Named rbox: it dispatches on its own name.
+        let mine = dir.join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&mine);
+        std::fs::create_dir_all(&mine).expect("mkdir rbox-pinned/PID");
+        let path = mine.join("rbox");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            match std::fs::hard_link(RBOX, &path).or_else(|_| std::fs::copy(RBOX, &path).map(drop))
+            {
+                Ok(()) => return path,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(500))
+                }
+                Err(e) => panic!("{RBOX}: {e}"),
+            }
+        }
+    })
+}
+
 impl Links {
     pub fn new() -> Links {
         let dir = tempfile::tempdir().expect("tempdir");
         for name in applets() {
-            symlink(RBOX, dir.path().join(&name)).expect("symlink");
+            symlink(rbox(), dir.path().join(&name)).expect("symlink");
         }
         std::fs::create_dir(dir.path().join("work")).expect("mkdir work");
         Links { dir }
@@ -62,7 +100,10 @@ impl Links {
 
     /// PATH with the links first, then the host's usual directories.
     pub fn search_path(&self) -> String {
-        format!("{}:/usr/bin:/bin:/usr/sbin:/sbin", self.dir.path().display())
+        format!(
+            "{}:/usr/bin:/bin:/usr/sbin:/sbin",
+            self.dir.path().display()
+        )
     }
 
     /// Run `applet args…` with stdin from /dev/null.
@@ -124,7 +165,7 @@ pub fn run_with_input(cmd: &mut Command, input: &[u8]) -> Ran {
 
 /// Every applet `rbox --list` names.
 pub fn applets() -> Vec<String> {
-    let out = Command::new(RBOX)
+    let out = Command::new(rbox())
         .arg("--list")
         .output()
         .expect("rbox --list");
