@@ -96,12 +96,12 @@ impl Codec {
     }
 }
 
+/// A stream with its first bytes put back in front.
+pub type Replayed<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
 /// Read up to `n` bytes from the front of `r` without losing them: the bytes, and a reader
 /// that yields them again followed by the rest.
-pub fn peek<R: Read>(
-    mut r: R,
-    n: usize,
-) -> io::Result<(Vec<u8>, io::Chain<io::Cursor<Vec<u8>>, R>)> {
+pub fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, Replayed<R>)> {
     let mut head = vec![0; n];
     let mut got = 0;
     while got < n {

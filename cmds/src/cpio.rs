@@ -213,7 +213,7 @@ pub fn newc_header(h: &Header) -> Vec<u8> {
     }
     out.extend_from_slice(&h.name);
     out.push(0);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
     out

@@ -523,9 +523,7 @@ fn open_archive(o: &Options) -> Result<Box<dyn Read>, Failure> {
 fn read_archive(o: &Options, problems: &mut Problems) -> Result<(), Failure> {
     let input = open_archive(o)?;
     let mut archive = tar::Archive::new(input);
-    let entries = archive
-        .entries()
-        .map_err(|e| fatal(format!("{}", io_reason(&e))))?;
+    let entries = archive.entries().map_err(|e| fatal(io_reason(&e)))?;
     let mut ex = extract::Extractor::new(o);
     let mut lister = List::default();
     let mut seen_any = false;
