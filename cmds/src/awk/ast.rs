@@ -129,7 +129,7 @@ pub struct Program {
     pub rules: Vec<Rule>,
     pub funcs: Vec<Func>,
     pub globals: Vec<String>,
-    pub regexes: Vec<regex::bytes::Regex>,
+    pub regexes: Vec<Rc<regex::bytes::Regex>>,
 }
 
 /// Special variables get the first global slots, in this order.

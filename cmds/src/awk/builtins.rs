@@ -259,7 +259,7 @@ impl Interp<'_> {
                     b" " => Rc::new(FieldSep::Blank),
                     [] => Rc::new(FieldSep::Chars),
                     [c] => Rc::new(FieldSep::Byte(*c)),
-                    _ => Rc::new(FieldSep::Regex((*self.dyn_regex(&sep)?).clone())),
+                    _ => Rc::new(FieldSep::Regex(self.dyn_regex(&sep)?)),
                 }
             }
         };

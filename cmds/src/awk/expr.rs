@@ -270,7 +270,7 @@ impl Parser<'_> {
                     }
                 };
                 self.advance();
-                self.regexes.push(re);
+                self.regexes.push(Rc::new(re));
                 Ok(Expr::Regex(self.regexes.len() - 1))
             }
             Tok::Dollar => {

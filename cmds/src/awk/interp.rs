@@ -381,7 +381,7 @@ impl<'p> Interp<'p> {
     /// The regex an argument stands for: a literal, or the string value compiled (cached).
     pub fn regex_of(&mut self, e: &Expr) -> Res<Rc<Regex>> {
         if let Expr::Regex(i) = e {
-            return Ok(Rc::new(self.prog.regexes[*i].clone()));
+            return Ok(self.prog.regexes[*i].clone());
         }
         let v = self.eval(e)?;
         let s = self.to_bytes(&v);

@@ -41,7 +41,7 @@ pub(super) struct Parser<'a> {
     pub(super) funcs: Vec<Option<Func>>,
     pub(super) func_index: HashMap<String, usize>,
     pub(super) func_first_use: Vec<usize>,
-    pub(super) regexes: Vec<regex::bytes::Regex>,
+    pub(super) regexes: Vec<std::rc::Rc<regex::bytes::Regex>>,
     /// Parsing a print list outside parentheses: `>` redirects.
     pub(super) no_gt: bool,
 }

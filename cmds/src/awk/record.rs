@@ -28,7 +28,7 @@ impl RecordSep {
 pub enum FieldSep {
     Blank,
     Byte(u8),
-    Regex(Regex),
+    Regex(Rc<Regex>),
     /// FS = "": every byte is a field (as gawk, mawk and the one true awk do).
     Chars,
 }
@@ -40,7 +40,7 @@ impl FieldSep {
             [] => FieldSep::Chars,
             // POSIX: any other single character separates literally.
             [b] => FieldSep::Byte(*b),
-            _ => FieldSep::Regex(ere::compile(fs)?),
+            _ => FieldSep::Regex(Rc::new(ere::compile(fs)?)),
         })
     }
 }
