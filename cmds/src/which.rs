@@ -129,7 +129,8 @@ mod tests {
 
     #[test]
     fn parse_table() {
-        let cases: [(&[&str], Option<(bool, &[&str])>); 7] = [
+        type Want = Option<(bool, &'static [&'static str])>;
+        let cases: [(&[&str], Want); 7] = [
             (&["which", "ls"], Some((false, &["ls"]))),
             (&["which", "-a", "ls", "sh"], Some((true, &["ls", "sh"]))),
             (&["which", "-aa", "ls"], Some((true, &["ls"]))),

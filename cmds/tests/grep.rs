@@ -10,6 +10,8 @@
 //!   prints `a` (GNU: `ab`); which lines match never differs;
 //! - GNU's "warning: * at start of expression" is not printed;
 //! - error wording for bad regexes follows GNU's for the common cases, not all.
+//! - `grep -c -v ''` prints `0` per file; GNU 3.8 prints nothing (it skips files when no
+//!   line can be selected);
 //! - the "binary file matches" message goes to stderr as GNU grep 3.5+ does (not stdout as in
 //!   GNU 3.4 and earlier).
 
@@ -131,6 +133,11 @@ const CASES: &[(&[&str], &str)] = &[
     (&["-rh", "foo", "tree"], ""),
     (&["-R", "foo", "tree"], ""),
     (&["foo", "tree"], ""),
+    (&["-R", "hello", "loop"], ""),
+    (&["-R", "nomatch", "loop"], ""),
+    // -z: NUL-terminated lines
+    (&["-z", "-n", "b"], "abc\0xyz\0bcd\0"),
+    (&["-z", "-c", "^x"], "abc\nxyz\0x\0"),
     // long options
     (&["--ignore-case", "--line-number", "foo", "poem"], ""),
     (&["--invert-match", "--count", "foo", "poem"], ""),
@@ -222,6 +229,8 @@ fn grep_matches_gnu() {
     let l = Links::new();
     fixtures(&l);
     std::os::unix::fs::symlink("sub", l.work().join("tree/link")).expect("symlink");
+    l.file("loop/s/f", "hello\n");
+    std::os::unix::fs::symlink("..", l.work().join("loop/s/up")).expect("symlink");
     let mut bad = Vec::new();
     for (args, stdin) in CASES {
         bad.extend(compare(&l, &gnu, "grep", args, stdin));

@@ -51,6 +51,7 @@ Search each FILE (stdin if none or -; `.` with -r) for lines matching PATTERNS.
   -h, --no-filename         never print file names
       --label=LABEL         name standard input LABEL
   -Z, --null                end file names with a NUL byte
+  -z, --null-data           lines end with a NUL byte, not a newline
   -A, --after-context=NUM   print NUM lines after each match
   -B, --before-context=NUM  print NUM lines before each match
   -C, --context=NUM, -NUM   print NUM lines around each match
@@ -122,6 +123,8 @@ pub struct Options {
     pub before: Option<usize>,
     pub context: Option<usize>,
     pub text: bool,
+    /// -z: lines end with NUL, not newline.
+    pub null_data: bool,
     pub recurse: Recurse,
     pub include: Vec<Vec<u8>>,
     pub exclude: Vec<Vec<u8>>,
@@ -155,6 +158,7 @@ impl Default for Options {
             before: None,
             context: None,
             text: false,
+            null_data: false,
             recurse: Recurse::No,
             include: Vec::new(),
             exclude: Vec::new(),
@@ -167,7 +171,7 @@ impl Default for Options {
 
 /// Long options: name, whether it takes an argument, and the short option it equals
 /// (or a private code above 0x7f for the long-only ones).
-const LONG: [(&str, bool, char); 38] = [
+const LONG: [(&str, bool, char); 39] = [
     ("after-context", true, 'A'),
     ("basic-regexp", false, 'G'),
     ("before-context", true, 'B'),
@@ -195,6 +199,7 @@ const LONG: [(&str, bool, char); 38] = [
     ("no-ignore-case", false, '\u{85}'),
     ("no-messages", false, 's'),
     ("null", false, 'Z'),
+    ("null-data", false, 'z'),
     ("only-matching", false, 'o'),
     ("quiet", false, 'q'),
     ("recursive", false, 'r'),
@@ -344,6 +349,7 @@ impl Options {
             'L' => self.list = Some(ListFiles::NonMatching),
             'R' => self.recurse = Recurse::Dereference,
             'Z' => self.null = true,
+            'z' => self.null_data = true,
             'a' => self.text = true,
             'b' => self.byte_offset = true,
             'c' => self.count = true,
@@ -396,6 +402,15 @@ impl Options {
         Ok(())
     }
 
+    /// The line terminator, in input and output.
+    fn eol(&self) -> u8 {
+        if self.null_data {
+            0
+        } else {
+            b'\n'
+        }
+    }
+
     fn after_lines(&self) -> usize {
         self.after.or(self.context).unwrap_or(0)
     }
@@ -431,6 +446,7 @@ pub fn build_regex(patterns: &[Vec<u8>], o: &Options) -> Result<Regex, String> {
     RegexBuilder::new(&re)
         .unicode(false)
         .case_insensitive(o.ignore_case)
+        .dot_matches_new_line(o.null_data)
         .size_limit(1 << 28)
         .dfa_size_limit(1 << 26)
         .build()
@@ -619,7 +635,7 @@ impl Searcher<'_> {
         if let Some((f, l)) = self.out.last {
             if f != self.file_no || l + 1 < lineno {
                 self.out.colored(SGR_SEP, b"--")?;
-                self.out.w.write_all(b"\n")?;
+                self.out.w.write_all(&[self.o.eol()])?;
             }
         }
         self.out.last = Some((self.file_no, lineno));
@@ -648,7 +664,7 @@ impl Searcher<'_> {
                 }
                 self.prefix(lineno, offset + m.start() as u64, b':')?;
                 self.out.colored(SGR_MATCH, m.as_bytes())?;
-                self.out.w.write_all(b"\n")?;
+                self.out.w.write_all(&[self.o.eol()])?;
             }
             return Ok(());
         }
@@ -667,13 +683,15 @@ impl Searcher<'_> {
         } else {
             self.out.w.write_all(line)?;
         }
-        self.out.w.write_all(b"\n")
+        self.out.w.write_all(&[self.o.eol()])
     }
 
     fn search(&mut self, input: impl Read) -> io::Result<Outcome> {
         let o = self.o;
         let mut rdr = BufReader::with_capacity(BUFFER, input);
-        let mut binary = !o.text && rdr.fill_buf()?.contains(&0);
+        // With -z a NUL ends a line; it cannot make the file binary.
+        let nul_is_binary = !o.text && !o.null_data;
+        let mut binary = nul_is_binary && rdr.fill_buf()?.contains(&0);
         let printing = !o.quiet && !o.count && o.list.is_none();
         let (after, before) = if printing {
             (o.after_lines(), o.before_lines())
@@ -688,12 +706,12 @@ impl Searcher<'_> {
         let stop_early = o.quiet || o.list.is_some();
         while !(done && after_left == 0) {
             line.clear();
-            let n = rdr.read_until(b'\n', &mut line)?;
+            let n = rdr.read_until(o.eol(), &mut line)?;
             if n == 0 {
                 break;
             }
             lineno += 1;
-            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            let text = line.strip_suffix(&[o.eol()]).unwrap_or(&line);
             let line_offset = offset;
             offset += n as u64;
             if done {
@@ -729,7 +747,7 @@ impl Searcher<'_> {
             if !printing {
                 continue;
             }
-            if !binary && text.contains(&0) && !o.text {
+            if !binary && nul_is_binary && text.contains(&0) {
                 binary = true;
             }
             if binary {

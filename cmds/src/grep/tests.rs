@@ -17,7 +17,7 @@ fn files(v: &[&str]) -> Vec<OsString> {
 #[test]
 fn parse_table() {
     type Check = fn(&Options) -> bool;
-    let cases: [(&str, &[&str], Check); 30] = [
+    let cases: [(&str, &[&str], Check); 31] = [
         ("grep", &["a", "f"], |o| {
             o.patterns == pats(&["a"]) && o.files == files(&["f"]) && o.syntax == Syntax::Basic
         }),
@@ -76,6 +76,7 @@ fn parse_table() {
         ("grep", &["-f", "p", "x"], |o| {
             o.pattern_files == files(&["p"]) && o.files == files(&["x"]) && o.patterns.is_empty()
         }),
+        ("grep", &["-z", "--null-data", "a"], |o| o.null_data && o.eol() == 0),
         ("grep", &["-Z", "--label=in", "a"], |o| {
             o.null && o.label.as_deref() == Some(&b"in"[..])
         }),
