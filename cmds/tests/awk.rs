@@ -246,6 +246,13 @@ const CASES: &[(&[&str], &str, Ref)] = &[
     (&["-f", "qsort.awk", "words.txt"], "", Ref::O),
     (&["-f", "-", "data.txt"], "{ print NR }\n", Ref::O),
     (&["-F", ":", "-f", "prog.awk", "-f", "prog2.awk", "FS=\" \"", "data.txt"], "", Ref::O),
+    (&["BEGIN { n = split(\"abc\", a, \"x*\"); print n, a[1]; n = split(\"axxbc\", b, \"x*\"); print n, b[2]; n = split(\" a b \", c, / /); print n, \"[\" c[1] \"]\" }"], "", Ref::O),
+    (&["{ print \"[\" FILENAME \"]\" }"], "x\n", Ref::O),
+    (&["{ print \"[\" FILENAME \"]\" }", "-"], "x\n", Ref::O),
+    (&["{ while ((\"echo \" $1) | getline line > 0) print \"got\", line; close(\"echo \" $1) }"], "a\nb\n", Ref::O),
+    (&["BEGIN { while (getline line < \"data.txt\") n++; print n }"], "", Ref::O),
+    (&["{ $0 = toupper($0); print $1 }", "data.txt"], "", Ref::O),
+    (&["BEGIN { x = 3; x ^= 2; y = 2; y **= 3; print x, y, x++ + y--, x, y }"], "", Ref::O),
 ];
 
 fn run_awk(tool: &Path, args: &[&str], dir: &Path, input: &str) -> Ran {
