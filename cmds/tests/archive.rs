@@ -850,3 +850,116 @@ impl LinksExt for Links {
 trait LinksExt {
     fn run_in_env(&self, applet: &str, args: &[&str]) -> Ran;
 }
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Root only: devices and fifos are archived and made again, owners restored unless
+/// --no-same-owner; the listings agree with GNU tar's and GNU cpio's.
+#[test]
+fn devices_fifos_and_owners_when_root() {
+    if !is_root() {
+        eprintln!("SKIPPED devices_fifos_and_owners_when_root: needs root (mknod, chown)");
+        return;
+    }
+    use std::os::unix::fs::FileTypeExt;
+    let l = Links::new();
+    let w = l.work();
+    let tar = gnu(TAR, "tar");
+    let cpio = gnu(CPIO, "cpio");
+    let src = w.join("dv");
+    fs::create_dir(&src).expect("mkdir");
+    let made = std::process::Command::new("mknod")
+        .args([src.join("null").to_str().expect("utf8"), "c", "1", "3"])
+        .status()
+        .expect("mknod");
+    assert!(made.success());
+    let made = std::process::Command::new("mkfifo")
+        .arg(src.join("fifo"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    fs::write(src.join("owned"), "x").expect("write");
+    std::os::unix::fs::chown(src.join("owned"), Some(1234), Some(5678)).expect("chown");
+    assert_ok(&l.run("tar", &["cf", "dv.tar", "dv"]), "create");
+    let theirs = run_host(&tar, &["tvf", "dv.tar"], &w, b"");
+    assert_eq!(l.run_in_env("tar", &["tvf", "dv.tar"]).out, theirs.out);
+    assert!(theirs.out.contains("1,3 "), "{}", theirs.out);
+    for (dir, extra) in [("x1", None), ("x2", Some("--no-same-owner"))] {
+        fs::create_dir(w.join(dir)).expect("mkdir");
+        let mut args = vec!["xf", "dv.tar", "-C", dir];
+        args.extend(extra);
+        assert_ok(&l.run("tar", &args), dir);
+        let d = w.join(dir).join("dv");
+        let null = fs::symlink_metadata(d.join("null")).expect("lstat");
+        assert!(null.file_type().is_char_device());
+        assert_eq!(null.rdev(), fs::metadata("/dev/null").expect("stat").rdev());
+        assert!(fs::symlink_metadata(d.join("fifo"))
+            .expect("lstat")
+            .file_type()
+            .is_fifo());
+        let owned = fs::metadata(d.join("owned")).expect("stat");
+        let want = if extra.is_some() {
+            (0, 0)
+        } else {
+            (1234, 5678)
+        };
+        assert_eq!((owned.uid(), owned.gid()), want, "{dir}");
+    }
+    let list = "dv\ndv/fifo\ndv/null\ndv/owned\n";
+    assert_ok(
+        &run_bytes_ok(&l, "cpio", &["-o", "-F", "dv.cpio"], list.as_bytes()),
+        "cpio -o",
+    );
+    let theirs = run_host(&cpio, &["-tv", "-F", "dv.cpio"], &w, b"");
+    assert_eq!(
+        l.run_in_env("cpio", &["-tv", "-F", "dv.cpio"]).out,
+        theirs.out
+    );
+    fs::create_dir(w.join("c1")).expect("mkdir");
+    assert_ok(
+        &l.run("cpio", &["-id", "-D", "c1", "-F", "dv.cpio"]),
+        "cpio -i",
+    );
+    let null = fs::symlink_metadata(w.join("c1/dv/null")).expect("lstat");
+    assert!(null.file_type().is_char_device());
+    let owned = fs::metadata(w.join("c1/dv/owned")).expect("stat");
+    assert_eq!((owned.uid(), owned.gid()), (1234, 5678));
+}
+
+#[test]
+fn compressors_refuse_to_write_to_a_terminal() {
+    for prog in ["gzip", "xz", "zstd"] {
+        let l = Links::new();
+        let mut pty = common::Pty::spawn(l.path(prog), &[], &l.work(), 24, 80);
+        pty.expect("compressed data not written to a terminal");
+        assert_eq!(pty.wait(), 1, "{prog}");
+    }
+}
+
+#[test]
+fn cpio_reads_odc_archives() {
+    let l = Links::new();
+    let w = l.work();
+    let cpio = gnu(CPIO, "cpio");
+    sample_tree(&w.join("src"));
+    let list = l.script("find src | LC_ALL=C sort").out;
+    let made = run_host(
+        &cpio,
+        &["-o", "-H", "odc", "-F", "odc.cpio", "--quiet"],
+        &w,
+        list.as_bytes(),
+    );
+    assert_eq!(made.code, 0, "{made:?}");
+    let theirs = run_host(&cpio, &["-t", "-F", "odc.cpio"], &w, b"");
+    let ours = l.run("cpio", &["-t", "-F", "odc.cpio"]);
+    assert_eq!(ours.out, theirs.out);
+    assert_eq!(ours.err, theirs.err);
+    fs::create_dir(w.join("o")).expect("mkdir");
+    assert_ok(
+        &l.run("cpio", &["-idm", "-D", "o", "-F", "odc.cpio"]),
+        "extract odc",
+    );
+    assert_eq!(snapshot(&w.join("src")), snapshot(&w.join("o/src")));
+}
