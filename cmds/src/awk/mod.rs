@@ -1,7 +1,14 @@
 //! `awk`: pattern scanning and processing language. POSIX awk (XCU "awk"), as mawk and the
-//! one true awk implement it, plus regex RS.
+//! one true awk implement it, plus regex RS (gawk, mawk), `**`, `nextfile`, `fflush()`.
 //!
 //! usage: awk [-F fs] [-v var=value]... ['prog' | -f progfile ...] [file | var=value ...]
+//!
+//! Strings are bytes (length and substr count bytes, as mawk does in the C locale); regexes are
+//! POSIX EREs translated for the `regex` crate (`ere`). The pipeline: `lexer` → `parser`/`expr`
+//! (AST in `ast`, names resolved to slots) → `interp`/`exec`/`builtins` (tree-walking, fields
+//! split lazily, `record` for RS/FS, `io` for redirections, `format` for printf, `value` for
+//! strnum semantics). Where mawk and the one true awk disagree we mostly follow the latter; the
+//! list is in `cmds/tests/awk.rs`.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
@@ -163,6 +170,8 @@ fn read_program(p: &Program) -> Result<Vec<u8>, Fatal> {
 const STACK_SIZE: usize = 512 << 20;
 
 pub fn run(args: Vec<OsString>) -> AppletResult {
+    // Without a thread (spawn failed) run on this one's smaller stack.
+    let fallback = args.clone();
     let worker = std::thread::Builder::new()
         .name("awk".into())
         .stack_size(STACK_SIZE)
@@ -174,14 +183,8 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
                 code: 2,
             })
         }),
-        Err(_) => run_program(args_fallback()),
+        Err(_) => run_program(fallback),
     }
-}
-
-/// Without a thread (spawn failed) we cannot get the arguments back; run on what the
-/// process was given.
-fn args_fallback() -> Vec<OsString> {
-    std::env::args_os().collect()
 }
 
 fn run_program(args: Vec<OsString>) -> AppletResult {
