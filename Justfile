@@ -36,7 +36,7 @@ vm *ARGS: (setup "vm")
         modules=.cache/kernel/root/lib/modules/${kernel##*/vmlinuz-}
         image=out/initramfs-modules.cpio.gz
         if [[ -d $modules ]] && { [[ ! -e $image || ! -e {{ rbox }} ]] || [[ {{ rbox }} -nt $image || $kernel -nt $image || out/initramfs.cpio.gz -nt $image ]]; }; then
-            cargo build --release --target {{ musl }} -p rroot-cmds
+            # Without --rbox the builder builds rbox itself (and slims it, as for `just initramfs`).
             cargo run --release -q -p rroot -- initramfs --kernel-modules "$modules" -o "$image"
         fi
     fi
