@@ -196,10 +196,8 @@ fn redraws_for_the_new_size_on_sigwinch() {
         ws_ypixel: 0,
     };
     // SAFETY: TIOCSWINSZ reads one winsize from the struct we pass.
-    assert_eq!(
-        unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSWINSZ, &ws) },
-        0
-    );
+    let rc = unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+    assert_eq!(rc, 0);
     t.expect("\x1b[2J");
     t.send("\x07");
     t.expect("\x1b[10;1H\"f\" line 1 of 2");
