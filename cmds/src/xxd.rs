@@ -466,10 +466,9 @@ pub fn dump(
                 }
                 last = layout.line(offset, &buf[..n]);
                 any = true;
-                let nonzero = if !o.autoskip {
+                // Without -a every line counts as nonzero; a partial last line always shows.
+                let nonzero = if !o.autoskip || n < cols {
                     1
-                } else if n < cols {
-                    1 // a partial last line is always shown
                 } else {
                     buf[..n].iter().filter(|&&b| b != 0).count() as i64
                 };

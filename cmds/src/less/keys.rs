@@ -34,9 +34,7 @@ pub fn decode(bytes: &[u8]) -> Option<(Key, usize)> {
     if first != 0x1b {
         return decode_utf8(bytes);
     }
-    let Some(&second) = bytes.get(1) else {
-        return None;
-    };
+    let &second = bytes.get(1)?;
     match second {
         b'[' | b'O' => {
             // CSI: parameters (digits, ';') then one final byte in 0x40..=0x7e.
@@ -106,7 +104,8 @@ mod tests {
 
     #[test]
     fn sequences_decode() {
-        let cases: [(&[u8], Option<(Key, usize)>); 12] = [
+        type Case<'a> = (&'a [u8], Option<(Key, usize)>);
+        let cases: [Case; 12] = [
             (b"j", Some((Key::Char('j'), 1))),
             (b"\x06", Some((Key::Char(ctrl('f')), 1))),
             (b"\x1b[A", Some((Key::Up, 3))),

@@ -235,6 +235,10 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
             }
             Err(_) => break,
         };
+        if matches!(key, keys::Key::Char(c) if c == 'r' || c == keys::ctrl('l') || c == keys::ctrl('r'))
+        {
+            term.invalidate();
+        }
         let action = pager.key(key);
         let step: isize = match action {
             Action::Stay => continue,
@@ -244,8 +248,10 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
         };
         match switch(&mut pager, &mut list, step) {
             Ok(()) => {}
-            Err(msg) if action == Action::Finished => {
-                let _ = msg;
+            Err(_) if action == Action::Finished => {
+                // more: leave the last page on the screen (the status line is cleared).
+                let screen = pager.screen();
+                let _ = term.draw(&screen);
                 break;
             }
             Err(msg) => pager.set_message(&msg),

@@ -334,7 +334,7 @@ impl<S: Source> Pager<S> {
         if let Some(total) = self.src.known_len() {
             s.push_str(&format!("/{total}"));
             let (read, _) = self.src.bytes();
-            let pct = if total == 0 { 100 } else { last * 100 / total };
+            let pct = (last * 100).checked_div(total).unwrap_or(100);
             s.push_str(&format!(" byte {read} {pct}%"));
         }
         s

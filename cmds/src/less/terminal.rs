@@ -79,6 +79,8 @@ pub struct Terminal {
     saved: Termios,
     alt: bool,
     pending: Vec<u8>,
+    /// The rows on the screen now, as sent.
+    shown: Vec<String>,
 }
 
 impl Terminal {
@@ -132,6 +134,7 @@ impl Terminal {
             saved,
             alt,
             pending: Vec::new(),
+            shown: Vec::new(),
         };
         if alt {
             t.tty.write_all(ALT_ON.as_bytes())?;
@@ -139,18 +142,35 @@ impl Terminal {
         Ok(t)
     }
 
-    pub fn size(&self) -> (usize, usize) {
+    /// Forget what is on the screen: the next draw repaints every row (`r`, ^L).
+    pub fn invalidate(&mut self) {
+        self.shown.clear();
+    }
+
+    /// The size now; the next draw repaints everything.
+    pub fn size(&mut self) -> (usize, usize) {
+        self.shown.clear();
         size(self.tty.as_raw_fd())
     }
 
     /// Draw every row, each at its own position (no reliance on auto-wrap), the cursor
     /// left after the status line.
+    /// Only rows that changed since the last draw are sent (a serial console is slow).
     pub fn draw(&mut self, rows: &[Row]) -> io::Result<()> {
         let mut out = String::from("\x1b[?25l");
-        for (i, row) in rows.iter().enumerate() {
-            out.push_str(&format!("\x1b[{};1H\x1b[2K", i + 1));
-            out.push_str(&row.ansi());
+        let drawn: Vec<String> = rows.iter().map(Row::ansi).collect();
+        if drawn.len() != self.shown.len() {
+            self.shown.clear();
         }
+        for (i, row) in drawn.iter().enumerate() {
+            // The status line is always written last, so the cursor ends up after it.
+            if self.shown.get(i) == Some(row) && i + 1 < drawn.len() {
+                continue;
+            }
+            out.push_str(&format!("\x1b[{};1H\x1b[2K", i + 1));
+            out.push_str(row);
+        }
+        self.shown = drawn;
         out.push_str("\x1b[?25h");
         self.tty.write_all(out.as_bytes())?;
         self.tty.flush()
