@@ -5,6 +5,8 @@
 //!
 //! Where we differ from GNU grep on purpose (checked against literals in `grep_literal_cases`
 //! or not at all):
+//! - `-P` is the regex crate's syntax, not PCRE: look-around and back-references are refused
+//!   (exit 2, one line);
 //! - back-references (`\(a\)\1`) are refused with exit 2: the regex crate has none;
 //! - matching is leftmost-first, not POSIX leftmost-longest: `echo ab | grep -oE 'a|ab'`
 //!   prints `a` (GNU: `ab`); which lines match never differs;
@@ -135,6 +137,13 @@ const CASES: &[(&[&str], &str)] = &[
     (&["foo", "tree"], ""),
     (&["-R", "hello", "loop"], ""),
     (&["-R", "nomatch", "loop"], ""),
+    // -P (regex crate syntax), -d, -D
+    (&["-P", "\\d+", "nums"], ""),
+    (&["-Po", "\\bfoo\\w*", "poem"], ""),
+    (&["-d", "skip", "foo", "tree", "poem"], ""),
+    (&["-d", "recurse", "foo", "tree"], ""),
+    (&["--directories=read", "foo", "tree"], ""),
+    (&["-D", "skip", "x", "/dev/null"], ""),
     // -z: NUL-terminated lines
     (&["-z", "-n", "b"], "abc\0xyz\0bcd\0"),
     (&["-z", "-c", "^x"], "abc\nxyz\0x\0"),

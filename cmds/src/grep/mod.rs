@@ -9,7 +9,8 @@
 //!
 //! Where we differ from GNU on purpose: matching is leftmost-first (`regex`), not POSIX
 //! leftmost-longest, so `-o`/`--color` may show a shorter match for alternations like `a|ab`;
-//! back-references are refused; the "* at start of expression" warnings are not printed.
+//! back-references are refused; the "* at start of expression" warnings are not printed; -P
+//! means the `regex` crate's own (Perl-like) syntax, without PCRE's look-around.
 
 mod pattern;
 
@@ -32,6 +33,7 @@ Search each FILE (stdin if none or -; `.` with -r) for lines matching PATTERNS.
   -G, --basic-regexp        PATTERNS are basic regular expressions (default)
   -E, --extended-regexp     PATTERNS are extended regular expressions (egrep)
   -F, --fixed-strings       PATTERNS are strings (fgrep)
+  -P, --perl-regexp         PATTERNS are Rust regex (Perl-like) expressions
   -e, --regexp=PATTERNS     use PATTERNS (repeatable)
   -f, --file=FILE           take PATTERNS from FILE, one per line
   -i, -y, --ignore-case     ignore case distinctions
@@ -61,6 +63,8 @@ Search each FILE (stdin if none or -; `.` with -r) for lines matching PATTERNS.
       --include=GLOB        search only files whose name matches GLOB
       --exclude=GLOB        skip files whose name matches GLOB
       --exclude-dir=GLOB    skip directories whose name matches GLOB
+  -d, --directories=ACTION  read (default), skip or recurse into directory operands
+  -D, --devices=ACTION      read (default) or skip device, FIFO and socket operands
       --color[=WHEN]        highlight matches: never, always or auto (a terminal)
 ";
 
@@ -126,6 +130,10 @@ pub struct Options {
     /// -z: lines end with NUL, not newline.
     pub null_data: bool,
     pub recurse: Recurse,
+    /// -d skip: directory operands are skipped silently.
+    pub skip_dirs: bool,
+    /// -D skip: device, FIFO and socket operands are skipped.
+    pub skip_devices: bool,
     pub include: Vec<Vec<u8>>,
     pub exclude: Vec<Vec<u8>>,
     pub exclude_dir: Vec<Vec<u8>>,
@@ -160,6 +168,8 @@ impl Default for Options {
             text: false,
             null_data: false,
             recurse: Recurse::No,
+            skip_dirs: false,
+            skip_devices: false,
             include: Vec::new(),
             exclude: Vec::new(),
             exclude_dir: Vec::new(),
@@ -171,7 +181,7 @@ impl Default for Options {
 
 /// Long options: name, whether it takes an argument, and the short option it equals
 /// (or a private code above 0x7f for the long-only ones).
-const LONG: [(&str, bool, char); 39] = [
+const LONG: [(&str, bool, char); 42] = [
     ("after-context", true, 'A'),
     ("basic-regexp", false, 'G'),
     ("before-context", true, 'B'),
@@ -180,6 +190,8 @@ const LONG: [(&str, bool, char); 39] = [
     ("colour", false, '\u{80}'),
     ("context", true, 'C'),
     ("count", false, 'c'),
+    ("devices", true, 'D'),
+    ("directories", true, 'd'),
     ("dereference-recursive", false, 'R'),
     ("exclude", true, '\u{81}'),
     ("exclude-dir", true, '\u{82}'),
@@ -201,6 +213,7 @@ const LONG: [(&str, bool, char); 39] = [
     ("null", false, 'Z'),
     ("null-data", false, 'z'),
     ("only-matching", false, 'o'),
+    ("perl-regexp", false, 'P'),
     ("quiet", false, 'q'),
     ("recursive", false, 'r'),
     ("regexp", true, 'e'),
@@ -213,7 +226,7 @@ const LONG: [(&str, bool, char); 39] = [
     ("fixed-regexp", false, 'F'),
 ];
 
-const SHORT_WITH_ARG: &[u8] = b"ABCefm";
+const SHORT_WITH_ARG: &[u8] = b"ABCDdefm";
 
 fn number(opt: &str, v: &[u8]) -> Result<u64, UsageError> {
     std::str::from_utf8(v)
@@ -225,6 +238,13 @@ fn number(opt: &str, v: &[u8]) -> Result<u64, UsageError> {
                 String::from_utf8_lossy(v)
             ))
         })
+}
+
+fn bad_action(opt: &str, v: &[u8]) -> UsageError {
+    UsageError(format!(
+        "invalid argument '{}' for '--{opt}'",
+        String::from_utf8_lossy(v)
+    ))
 }
 
 fn context_number(v: &[u8]) -> Result<usize, UsageError> {
@@ -345,6 +365,18 @@ impl Options {
             'E' => self.syntax = Syntax::Extended,
             'F' => self.syntax = Syntax::Fixed,
             'G' => self.syntax = Syntax::Basic,
+            'P' => self.syntax = Syntax::Perl,
+            'd' => match v.as_slice() {
+                b"read" => self.skip_dirs = false,
+                b"skip" => self.skip_dirs = true,
+                b"recurse" => self.recurse = Recurse::Yes,
+                _ => return Err(bad_action("directories", &v)),
+            },
+            'D' => match v.as_slice() {
+                b"read" => self.skip_devices = false,
+                b"skip" => self.skip_devices = true,
+                _ => return Err(bad_action("devices", &v)),
+            },
             'H' => self.with_filename = Some(true),
             'L' => self.list = Some(ListFiles::NonMatching),
             'R' => self.recurse = Recurse::Dereference,
@@ -957,6 +989,9 @@ impl Walk<'_> {
         let meta = std::fs::metadata(&path);
         let is_dir = meta.as_ref().map(|m| m.is_dir()).unwrap_or(false);
         if is_dir {
+            if self.o.recurse == Recurse::No && self.o.skip_dirs {
+                return Ok(false);
+            }
             if self.o.recurse == Recurse::No {
                 report(self.o, self.status, self.out, bytes, "Is a directory");
                 return Ok(false);
@@ -981,6 +1016,14 @@ impl Walk<'_> {
             return self.dir(&path, &prefix);
         }
         if !file_wanted(self.o, bytes) {
+            return Ok(false);
+        }
+        let special = meta.as_ref().is_ok_and(|m| {
+            use std::os::unix::fs::FileTypeExt;
+            let t = m.file_type();
+            t.is_block_device() || t.is_char_device() || t.is_fifo() || t.is_socket()
+        });
+        if special && self.o.skip_devices {
             return Ok(false);
         }
         self.file(Input {

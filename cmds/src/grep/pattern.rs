@@ -13,6 +13,9 @@ pub enum Syntax {
     Basic,
     Extended,
     Fixed,
+    /// -P: the pattern is already in `regex` syntax (Perl-like, without look-around or
+    /// back-references).
+    Perl,
 }
 
 /// The character class names POSIX brackets know (`[[:alpha:]]`); `regex` knows the same set.
@@ -47,6 +50,8 @@ pub fn fixed(pat: &[u8]) -> String {
 pub fn translate(pat: &[u8], syntax: Syntax) -> Result<String, String> {
     match syntax {
         Syntax::Fixed => Ok(fixed(pat)),
+        Syntax::Perl => String::from_utf8(pat.to_vec())
+            .map_err(|_| "-P patterns must be valid UTF-8".to_string()),
         Syntax::Basic | Syntax::Extended => Translator::new(pat, syntax == Syntax::Extended).run(),
     }
 }

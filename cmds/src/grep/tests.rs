@@ -17,7 +17,7 @@ fn files(v: &[&str]) -> Vec<OsString> {
 #[test]
 fn parse_table() {
     type Check = fn(&Options) -> bool;
-    let cases: [(&str, &[&str], Check); 31] = [
+    let cases: [(&str, &[&str], Check); 33] = [
         ("grep", &["a", "f"], |o| {
             o.patterns == pats(&["a"]) && o.files == files(&["f"]) && o.syntax == Syntax::Basic
         }),
@@ -76,7 +76,15 @@ fn parse_table() {
         ("grep", &["-f", "p", "x"], |o| {
             o.pattern_files == files(&["p"]) && o.files == files(&["x"]) && o.patterns.is_empty()
         }),
-        ("grep", &["-z", "--null-data", "a"], |o| o.null_data && o.eol() == 0),
+        ("grep", &["-z", "--null-data", "a"], |o| {
+            o.null_data && o.eol() == 0
+        }),
+        ("grep", &["-P", "-dskip", "-D", "skip", "a"], |o| {
+            o.syntax == Syntax::Perl && o.skip_dirs && o.skip_devices
+        }),
+        ("grep", &["--directories=recurse", "a"], |o| {
+            o.recurse == Recurse::Yes
+        }),
         ("grep", &["-Z", "--label=in", "a"], |o| {
             o.null && o.label.as_deref() == Some(&b"in"[..])
         }),
@@ -92,8 +100,10 @@ fn parse_table() {
 
 #[test]
 fn parse_errors() {
-    let cases: [&[&str]; 9] = [
+    let cases: [&[&str]; 11] = [
         &[],
+        &["-d", "bogus", "a"],
+        &["--devices=recurse", "a"],
         &["-A"],
         &["-A", "x", "a"],
         &["-m", "-1", "a"],
