@@ -5,10 +5,10 @@ use std::ffi::OsString;
 
 use crate::error::AppletResult;
 use crate::{
-    awk, chroot, cksum, coreutils, cpio, dhclient, dmesg, find, free, grep, gzip, hashsum, hexdump,
-    hostname, init, insmod, ip, kill, killall, less, lsmod, modinfo, modprobe, mount, pgrep, pidof,
-    ping, power, ps, rmmod, sh, strings, tar, top, truth, umount, uptime, vi, watch, wget, which,
-    xargs, xxd, xz, zstd,
+    awk, chroot, cksum, coreutils, cpio, date, dhclient, dmesg, find, free, grep, gzip, hashsum,
+    hexdump, hostname, init, insmod, ip, kill, killall, less, lsmod, modinfo, modprobe, mount,
+    pgrep, pidof, ping, power, ps, rmmod, sh, strings, tar, top, truth, umount, uptime, vi, watch,
+    wget, which, xargs, xxd, xz, zstd,
 };
 
 /// How an applet answers `--help`.
@@ -164,10 +164,12 @@ pub static APPLETS: &[Applet] = &[
         false,
     ),
     uutils("cut", coreutils::cut, "remove sections from each line"),
-    uutils(
+    ours(
         "date",
-        coreutils::date,
+        date::run,
         "print or set the system date and time",
+        date::USAGE,
+        false,
     ),
     uutils("dd", coreutils::dd, "convert and copy a file"),
     uutils("df", coreutils::df, "report file system space usage"),

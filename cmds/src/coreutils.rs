@@ -30,7 +30,6 @@ uutils_applet! {
     comm => uu_comm, "comm";
     cp => uu_cp, "cp";
     cut => uu_cut, "cut";
-    date => uu_date, "date";
     dd => uu_dd, "dd";
     df => uu_df, "df";
     dirname => uu_dirname, "dirname";

@@ -10,6 +10,7 @@ mod cksum;
 mod compress;
 mod coreutils;
 mod cpio;
+mod date;
 mod dhclient;
 mod dmesg;
 mod error;
