@@ -7,8 +7,8 @@ use crate::error::AppletResult;
 use crate::{
     awk, chroot, cksum, coreutils, cpio, date, dhclient, dmesg, find, free, grep, gzip, hashsum,
     hexdump, hostname, init, insmod, ip, kill, killall, less, lsmod, modinfo, modprobe, mount,
-    pgrep, pidof, ping, power, ps, rmmod, sh, strings, tar, top, truth, umount, uptime, vi, watch,
-    wget, which, xargs, xxd, xz, zstd,
+    pgrep, pidof, ping, power, ps, rmmod, sh, sort, strings, tar, top, truth, umount, uptime, vi,
+    watch, wget, which, xargs, xxd, xz, zstd,
 };
 
 /// How an applet answers `--help`.
@@ -562,7 +562,13 @@ pub static APPLETS: &[Applet] = &[
     ),
     uutils("shuf", coreutils::shuf, "generate random permutations"),
     uutils("sleep", coreutils::sleep, "delay for a specified time").minimal(),
-    uutils("sort", coreutils::sort, "sort lines of text files"),
+    ours(
+        "sort",
+        sort::run,
+        "sort lines of text files",
+        sort::USAGE,
+        false,
+    ),
     uutils("split", coreutils::split, "split a file into pieces"),
     uutils(
         "stat",

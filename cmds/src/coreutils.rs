@@ -73,7 +73,6 @@ uutils_applet! {
     seq => uu_seq, "seq";
     shuf => uu_shuf, "shuf";
     sleep => uu_sleep, "sleep";
-    sort => uu_sort, "sort";
     split => uu_split, "split";
     stat => uu_stat, "stat";
     stty => uu_stty, "stty";

@@ -39,6 +39,7 @@ mod procinfo;
 mod ps;
 mod rmmod;
 mod sh;
+mod sort;
 mod strings;
 mod tar;
 mod top;
