@@ -963,3 +963,38 @@ fn cpio_reads_odc_archives() {
     );
     assert_eq!(snapshot(&w.join("src")), snapshot(&w.join("o/src")));
 }
+
+#[test]
+fn truncated_archives_fail_with_one_message() {
+    let l = Links::new();
+    let w = l.work();
+    let cpio = gnu(CPIO, "cpio");
+    sample_tree(&w.join("src"));
+    let list = l.script("find src | LC_ALL=C sort").out;
+    let made = run_host(
+        &cpio,
+        &["-o", "-H", "newc", "-F", "a.cpio", "--quiet"],
+        &w,
+        list.as_bytes(),
+    );
+    assert_eq!(made.code, 0, "{made:?}");
+    let data = fs::read(w.join("a.cpio")).expect("read");
+    fs::write(w.join("cut.cpio"), &data[..data.len() / 2]).expect("write");
+    fs::create_dir(w.join("c")).expect("mkdir");
+    let ours = l.run("cpio", &["-id", "-D", "c", "-F", "cut.cpio"]);
+    let theirs = run_host(&cpio, &["-t", "-F", "cut.cpio"], &w, b"");
+    assert_eq!((ours.code, theirs.code), (2, 2), "{ours:?} {theirs:?}");
+    assert_eq!(ours.err, "cpio: premature end of file\n");
+    let half_written: Vec<String> = snapshot(&w.join("c"))
+        .keys()
+        .filter(|k| k.rsplit('/').next().is_some_and(|b| b.starts_with('.')))
+        .cloned()
+        .collect();
+    assert!(half_written.is_empty(), "{half_written:?}");
+    let r = l.run("tar", &["xf", "missing.tar"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.err,
+        "tar: missing.tar: Cannot open: No such file or directory\n"
+    );
+}

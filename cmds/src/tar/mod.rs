@@ -64,9 +64,15 @@ fn fatal(msg: String) -> Failure {
 pub fn run(args: Vec<OsString>) -> AppletResult {
     let o = Options::parse(args)?;
     let mut problems = Problems { count: 0 };
-    match o.op {
-        Operation::Create => create(&o, &mut problems)?,
-        Operation::List | Operation::Extract => read_archive(&o, &mut problems)?,
+    let done = match o.op {
+        Operation::Create => create(&o, &mut problems),
+        Operation::List | Operation::Extract => read_archive(&o, &mut problems),
+    };
+    // GNU tar's fatal errors exit 2, which the dispatcher keeps for usage errors (it would
+    // print the usage text): so they are printed here.
+    if let Err(f) = done {
+        eprintln!("tar: {}", f.message);
+        return Ok(f.code);
     }
     if problems.count > 0 {
         eprintln!("tar: Exiting with failure status due to previous errors");

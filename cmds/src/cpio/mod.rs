@@ -20,10 +20,13 @@ use std::time::{Duration, UNIX_EPOCH};
 use nix::sys::stat::{self, Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 
+mod newc;
+
 use crate::compress;
 use crate::error::{io_reason, AppletResult, Failure, UsageError};
 use crate::tar::extract::{make_parents, safe_name, Safe};
 use crate::tar::users::Names;
+use newc::{newc_header, Header, Reader, TRAILER};
 
 pub const USAGE: &str = "\
 usage: cpio -o [-v0] [-H newc] [-F ARCHIVE]          (names on stdin)
@@ -171,153 +174,6 @@ fn format_ok(f: &str) -> Result<(), UsageError> {
     }
 }
 
-/// One archive member's header.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Header {
-    pub ino: u32,
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub nlink: u32,
-    pub mtime: u32,
-    pub size: u32,
-    pub dev_major: u32,
-    pub dev_minor: u32,
-    pub rdev_major: u32,
-    pub rdev_minor: u32,
-    pub name: Vec<u8>,
-}
-
-const TRAILER: &[u8] = b"TRAILER!!!";
-
-/// A newc header and name, padded to 4 bytes.
-pub fn newc_header(h: &Header) -> Vec<u8> {
-    let fields = [
-        h.ino,
-        h.mode,
-        h.uid,
-        h.gid,
-        h.nlink,
-        h.mtime,
-        h.size,
-        h.dev_major,
-        h.dev_minor,
-        h.rdev_major,
-        h.rdev_minor,
-        h.name.len() as u32 + 1,
-        0,
-    ];
-    let mut out = b"070701".to_vec();
-    for f in fields {
-        out.extend_from_slice(format!("{f:08X}").as_bytes());
-    }
-    out.extend_from_slice(&h.name);
-    out.push(0);
-    while !out.len().is_multiple_of(4) {
-        out.push(0);
-    }
-    out
-}
-
-/// Reads headers and data of any format we know, counting bytes for the "N blocks" line.
-struct Reader<R: Read> {
-    inner: R,
-    pos: u64,
-}
-
-impl<R: Read> Reader<R> {
-    fn bytes(&mut self, n: usize) -> io::Result<Vec<u8>> {
-        let mut buf = vec![0; n];
-        self.inner.read_exact(&mut buf)?;
-        self.pos += n as u64;
-        Ok(buf)
-    }
-
-    fn align(&mut self, to: u64) -> io::Result<()> {
-        let pad = (to - self.pos % to) % to;
-        self.bytes(pad as usize).map(|_| ())
-    }
-
-    /// The next header, or None after the trailer. `align` is 4 for newc, 1 for odc.
-    fn header(&mut self) -> io::Result<Option<(Header, u64)>> {
-        let magic = self.bytes(6)?;
-        let bad = || {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                "premature end of archive or not a cpio archive",
-            )
-        };
-        let (h, align) = match &magic[..] {
-            b"070701" | b"070702" => {
-                let raw = self.bytes(104)?;
-                let mut f = [0u32; 13];
-                for (k, v) in f.iter_mut().enumerate() {
-                    let s = std::str::from_utf8(&raw[k * 8..k * 8 + 8]).map_err(|_| bad())?;
-                    *v = u32::from_str_radix(s, 16).map_err(|_| bad())?;
-                }
-                let name = self.bytes(f[11] as usize)?;
-                self.align(4)?;
-                (header_from(&f, name), 4)
-            }
-            b"070707" => {
-                let raw = self.bytes(70)?;
-                let widths = [6, 6, 6, 6, 6, 6, 6, 11, 6, 11];
-                let mut vals = [0u64; 10];
-                let mut at = 0;
-                for (k, w) in widths.iter().enumerate() {
-                    let s = std::str::from_utf8(&raw[at..at + w]).map_err(|_| bad())?;
-                    vals[k] = u64::from_str_radix(s, 8).map_err(|_| bad())?;
-                    at += w;
-                }
-                let name = self.bytes(vals[8] as usize)?;
-                let dev = vals[0] as u32;
-                let rdev = vals[6] as u32;
-                let f = [
-                    vals[1] as u32,
-                    vals[2] as u32,
-                    vals[3] as u32,
-                    vals[4] as u32,
-                    vals[5] as u32,
-                    vals[7] as u32,
-                    vals[9] as u32,
-                    dev >> 8,
-                    dev & 0xff,
-                    rdev >> 8,
-                    rdev & 0xff,
-                    vals[8] as u32,
-                    0,
-                ];
-                (header_from(&f, name), 1)
-            }
-            _ => return Err(bad()),
-        };
-        if h.name == TRAILER {
-            return Ok(None);
-        }
-        Ok(Some((h, align)))
-    }
-}
-
-fn header_from(f: &[u32; 13], mut name: Vec<u8>) -> Header {
-    while name.last() == Some(&0) {
-        name.pop();
-    }
-    Header {
-        ino: f[0],
-        mode: f[1],
-        uid: f[2],
-        gid: f[3],
-        nlink: f[4],
-        mtime: f[5],
-        size: f[6],
-        dev_major: f[7],
-        dev_minor: f[8],
-        rdev_major: f[9],
-        rdev_minor: f[10],
-        name,
-    }
-}
-
 fn fatal(msg: String) -> Failure {
     Failure {
         message: msg,
@@ -327,10 +183,15 @@ fn fatal(msg: String) -> Failure {
 
 pub fn run(args: Vec<OsString>) -> AppletResult {
     let o = Options::parse(args)?;
-    match o.op {
+    let done = match o.op {
         Op::Out => create(&o),
         _ => read(&o),
-    }
+    };
+    // Exit 2 is a runtime failure for GNU cpio; the dispatcher would add the usage text.
+    done.or_else(|f| {
+        eprintln!("cpio: {}", f.message);
+        Ok(f.code)
+    })
 }
 
 fn blocks(bytes: u64) -> u64 {
@@ -563,50 +424,81 @@ fn read(o: &Options) -> AppletResult {
                 return Err(fatal(msg));
             }
         };
-        let data_len = h.size as usize;
-        let data = r
-            .bytes(data_len)
-            .map_err(|_| fatal("premature end of file".into()))?;
-        r.align(align)
-            .map_err(|_| fatal("premature end of file".into()))?;
-        let shown = String::from_utf8_lossy(&h.name).into_owned();
-        if !selected(o, &h.name) {
-            continue;
-        }
-        if o.op == Op::List {
-            let line = if o.verbose {
-                long_line(&h, &data, &names, now)
-            } else {
-                format!("{shown}\n")
-            };
-            out.write_all(line.as_bytes())
-                .map_err(|e| fatal(format!("stdout: {}", io_reason(&e))))?;
-            continue;
-        }
-        if o.verbose {
-            eprintln!("{shown}");
-        }
-        let rel = match safe_name(&h.name, 0) {
-            Safe::Path(p) => p,
-            Safe::Nothing => continue,
-            Safe::DotDot => {
-                eprintln!("cpio: {shown}: Member name contains '..'");
-                problems += 1;
-                continue;
+        let start = r.pos;
+        let size = u64::from(h.size);
+        let premature = || fatal("premature end of file".into());
+        // A symlink's data is its target, small; a file's is streamed to its destination.
+        let link = if h.mode & libc::S_IFMT == libc::S_IFLNK {
+            if size > 1 << 16 {
+                return Err(fatal(format!(
+                    "{}: symlink target too long",
+                    String::from_utf8_lossy(&h.name)
+                )));
             }
+            r.take_bytes(size as usize).map_err(|_| premature())?
+        } else {
+            Vec::new()
         };
-        if let Err(msg) = make_parents(&dest, canon.as_deref(), &rel, o.make_dirs) {
-            eprintln!("cpio: {shown}: {msg}");
-            problems += 1;
-            continue;
-        }
-        let target = dest.join(&rel);
-        if let Err(msg) = extract_one(o, &h, &data, &target, &dest, root, &mut links, &mut dirs) {
-            eprintln!("cpio: {shown}: {msg}");
-            if !msg.contains("not created") {
+        'entry: {
+            let shown = String::from_utf8_lossy(&h.name).into_owned();
+            if !selected(o, &h.name) {
+                break 'entry;
+            }
+            if o.op == Op::List {
+                let line = if o.verbose {
+                    long_line(&h, &link, &names, now)
+                } else {
+                    format!("{shown}\n")
+                };
+                out.write_all(line.as_bytes())
+                    .map_err(|e| fatal(format!("stdout: {}", io_reason(&e))))?;
+                break 'entry;
+            }
+            if o.verbose {
+                eprintln!("{shown}");
+            }
+            let rel = match safe_name(&h.name, 0) {
+                Safe::Path(p) => p,
+                Safe::Nothing => break 'entry,
+                Safe::DotDot => {
+                    eprintln!("cpio: {shown}: Member name contains '..'");
+                    problems += 1;
+                    break 'entry;
+                }
+            };
+            if let Err(msg) = make_parents(&dest, canon.as_deref(), &rel, o.make_dirs) {
+                eprintln!("cpio: {shown}: {msg}");
                 problems += 1;
+                break 'entry;
+            }
+            let target = dest.join(&rel);
+            let left = size - (r.pos - start);
+            let mut body = Body {
+                inner: (&mut r).take(left),
+                error: None,
+            };
+            let member = Member {
+                h: &h,
+                link: &link,
+                target: &target,
+                dest: &dest,
+                root,
+            };
+            let result = extract_one(o, &member, &mut body, &mut links, &mut dirs);
+            if body.error.is_some() {
+                fix_dirs(&mut dirs, o);
+                return Err(premature());
+            }
+            if let Err(msg) = result {
+                eprintln!("cpio: {shown}: {msg}");
+                if !msg.contains("not created") {
+                    problems += 1;
+                }
             }
         }
+        let used = r.pos - start;
+        r.skip(size.saturating_sub(used)).map_err(|_| premature())?;
+        r.align(align).map_err(|_| premature())?;
     }
     let _ = out.flush();
     fix_dirs(&mut dirs, o);
@@ -637,17 +529,48 @@ fn set_mtime(path: &Path, t: u32) {
     );
 }
 
-#[allow(clippy::too_many_arguments)]
-fn extract_one(
-    o: &Options,
-    h: &Header,
-    data: &[u8],
-    target: &Path,
-    dest: &Path,
+/// Member data on its way out of the archive; a read error is kept so the caller can tell
+/// a damaged archive (fatal) from a file that could not be written (this member's problem).
+struct Body<R: Read> {
+    inner: R,
+    error: Option<io::ErrorKind>,
+}
+
+impl<R: Read> Read for Body<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .read(buf)
+            .inspect_err(|e| self.error = Some(e.kind()))
+    }
+}
+
+/// Copy a member's data, all of it: a short archive is a read error.
+fn copy_body<R: Read>(body: &mut Body<R>, out: &mut impl Write, size: u32) -> io::Result<()> {
+    let n = io::copy(body, out)?;
+    if n < u64::from(size) {
+        body.error = Some(io::ErrorKind::UnexpectedEof);
+        return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+    }
+    Ok(())
+}
+
+/// What extracting one member needs to know.
+struct Member<'a> {
+    h: &'a Header,
+    link: &'a [u8],
+    target: &'a Path,
+    dest: &'a Path,
     root: bool,
+}
+
+fn extract_one<R: Read>(
+    o: &Options,
+    m: &Member,
+    body: &mut Body<R>,
     links: &mut HashMap<(u32, u32, u32), PathBuf>,
     dirs: &mut Vec<DirFixup>,
 ) -> Result<(), String> {
+    let (h, target, dest, root) = (m.h, m.target, m.dest, m.root);
     let kind = h.mode & libc::S_IFMT;
     let perm = h.mode & 0o7777;
     let existing = fs::symlink_metadata(target).ok();
@@ -693,7 +616,7 @@ fn extract_one(
             });
         }
         libc::S_IFLNK => {
-            std::os::unix::fs::symlink(OsStr::from_bytes(data), target)
+            std::os::unix::fs::symlink(OsStr::from_bytes(m.link), target)
                 .map_err(|e| format!("Cannot symlink: {}", io_reason(&e)))?;
             chown(target);
             if let Some(t) = mtime {
@@ -707,14 +630,14 @@ fn extract_one(
                     fs::hard_link(first, target).map_err(|e| {
                         format!("Cannot link to {}: {}", first.display(), io_reason(&e))
                     })?;
-                    if !data.is_empty() {
+                    if h.size > 0 {
                         // The data came with a later name: it belongs to every name of the inode.
                         let mut f = fs::OpenOptions::new()
                             .write(true)
                             .truncate(true)
                             .open(target)
                             .map_err(|e| format!("Cannot open: {}", io_reason(&e)))?;
-                        f.write_all(data)
+                        copy_body(body, &mut f, h.size)
                             .map_err(|e| format!("Cannot write: {}", io_reason(&e)))?;
                         if let Some(t) = mtime {
                             set_mtime(target, t);
@@ -726,7 +649,7 @@ fn extract_one(
             }
             let (tp, f) = compress::temp_beside(target)
                 .map_err(|e| format!("Cannot open: {}", io_reason(&e)))?;
-            let written = (&f).write_all(data);
+            let written = copy_body(body, &mut &f, h.size);
             if let Err(e) = written {
                 let _ = fs::remove_file(&tp);
                 return Err(format!("Cannot write: {}", io_reason(&e)));
@@ -850,52 +773,5 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn newc_round_trip() {
-        let h = Header {
-            ino: 7,
-            mode: 0o100644,
-            nlink: 1,
-            mtime: 1_700_000_000,
-            size: 5,
-            name: b"dir/file".to_vec(),
-            ..Header::default()
-        };
-        let mut bytes = newc_header(&h);
-        assert_eq!(bytes.len() % 4, 0);
-        assert!(bytes.starts_with(b"07070100000007000081A4"));
-        bytes.extend_from_slice(b"hello\0\0\0");
-        bytes.extend_from_slice(&newc_header(&Header {
-            name: TRAILER.to_vec(),
-            ..Header::default()
-        }));
-        let mut r = Reader {
-            inner: &bytes[..],
-            pos: 0,
-        };
-        let (got, align) = r.header().expect("reads").expect("an entry");
-        assert_eq!((got, align), (h, 4));
-        assert_eq!(r.bytes(5).expect("data"), b"hello");
-        r.align(4).expect("pad");
-        assert!(r.header().expect("reads").is_none());
-    }
-
-    #[test]
-    fn odc_header() {
-        let mut bytes = b"070707".to_vec();
-        bytes.extend_from_slice(b"000001000002100755000000000000000001000000");
-        bytes.extend_from_slice(b"1300000000000000300000000003");
-        bytes.extend_from_slice(b"ab\0abc");
-        let mut r = Reader {
-            inner: &bytes[..],
-            pos: 0,
-        };
-        let (h, align) = r.header().expect("reads").expect("an entry");
-        assert_eq!(
-            (h.name.as_slice(), h.mode, h.size, align),
-            (&b"ab"[..], 0o100755, 3, 1)
-        );
     }
 }
