@@ -33,6 +33,7 @@ blank-separated words, with '…', \"…\" and backslash quoting.
   -r, --no-run-if-empty  run nothing if there is no input
   -t, --verbose          print each command on stderr before running it
   -p, --interactive      ask on the terminal before each command
+  -o, --open-tty         commands read the terminal (not /dev/null)
 Exit: 0; 123 a command exited 1-125; 124 one exited 255; 125 one was killed;
 126 one could not run; 127 not found; 1 other errors.
 ";
@@ -102,6 +103,8 @@ pub struct Options {
     pub interactive: bool,
     pub max_chars: usize,
     pub exit_if_too_long: bool,
+    /// `-o`: commands read the terminal instead of /dev/null (for interactive ones).
+    pub open_tty: bool,
     pub command: Vec<OsString>,
 }
 
@@ -182,6 +185,7 @@ impl Options {
             interactive: false,
             max_chars: DEFAULT_MAX_CHARS,
             exit_if_too_long: false,
+            open_tty: false,
             command: Vec::new(),
         };
         let mut i = 1;
@@ -297,8 +301,7 @@ impl Options {
                 self.interactive = true;
                 self.verbose = true;
             }
-            // -o (reopen stdin as the terminal for the command) is accepted; commands get
-            // /dev/null as GNU does without it.
+            'o' => self.open_tty = true,
             _ => {}
         }
         Ok(())
@@ -559,11 +562,19 @@ impl<R: BufRead> Planner<R> {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChildStdin {
+    Inherit,
+    Null,
+    Tty,
+}
+
 /// Running commands, up to `procs` at once, and the exit status they add up to.
 struct Runner {
     procs: usize,
     running: Vec<(Child, String)>,
-    stdin_null: bool,
+    /// The commands' stdin when it is not ours: /dev/null, or the terminal with `-o`.
+    stdin: ChildStdin,
     status: i32,
 }
 
@@ -572,13 +583,23 @@ impl Runner {
         let Some((prog, args)) = argv.split_first() else {
             return Ok(());
         };
-        while self.procs != 0 && self.running.len() >= self.procs {
-            self.wait_one()?;
-        }
+        self.make_room()?;
         let mut cmd = Command::new(prog);
         cmd.args(args);
-        if self.stdin_null {
-            cmd.stdin(Stdio::null());
+        match self.stdin {
+            ChildStdin::Inherit => {}
+            ChildStdin::Null => {
+                cmd.stdin(Stdio::null());
+            }
+            ChildStdin::Tty => {
+                let tty = File::open("/dev/tty").map_err(|e| {
+                    XargsError::Input(format!(
+                        "failed to open /dev/tty for reading: {}",
+                        io_reason(&e)
+                    ))
+                })?;
+                cmd.stdin(tty);
+            }
         }
         let name = prog.to_string_lossy().into_owned();
         match cmd.spawn() {
@@ -599,6 +620,15 @@ impl Runner {
                 ))
             }
         }
+    }
+
+    /// Wait until fewer than `procs` commands run (before announcing the next one, so that
+    /// with one process at a time its output comes before the next `-t`/`-p` line).
+    fn make_room(&mut self) -> Result<(), XargsError> {
+        while self.procs != 0 && self.running.len() >= self.procs {
+            self.wait_one()?;
+        }
+        Ok(())
     }
 
     /// Reap one child (any); a status that stops xargs is returned as an error.
@@ -681,7 +711,7 @@ fn announce(argv: &[OsString], ask: bool) -> bool {
         let _ = writeln!(err, "{line}");
         return true;
     }
-    let _ = write!(err, "{line} ?...");
+    let _ = write!(err, "{line}?...");
     let _ = err.flush();
     let mut answer = String::new();
     let read = File::open("/dev/tty").and_then(|tty| BufReader::new(tty).read_line(&mut answer));
@@ -703,7 +733,11 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
     let mut runner = Runner {
         procs: o.procs,
         running: Vec::new(),
-        stdin_null: o.arg_file.is_none(),
+        stdin: match (o.open_tty, &o.arg_file) {
+            (true, _) => ChildStdin::Tty,
+            (false, None) => ChildStdin::Null,
+            (false, Some(_)) => ChildStdin::Inherit,
+        },
         status: 0,
     };
     let (verbose, interactive) = (o.verbose, o.interactive);
@@ -717,6 +751,7 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
                 return Err(e.into());
             }
         };
+        runner.make_room()?;
         if verbose && !announce(&argv, interactive) {
             continue;
         }
@@ -747,9 +782,12 @@ mod tests {
         Ok(out)
     }
 
+    /// Input, options, and the items with their end-of-line flags.
+    type SplitCase<'a> = (&'a str, &'a str, &'a [(&'a str, bool)]);
+
     #[test]
     fn splitting() {
-        let cases: [(&str, &str, &[(&str, bool)]); 12] = [
+        let cases: [SplitCase; 12] = [
             ("a b\nc\n", "", &[("a", false), ("b", true), ("c", true)]),
             ("  a\t\tb  ", "", &[("a", false), ("b", false)]),
             ("'a b' \"c d\"\n", "", &[("a b", false), ("c d", true)]),
@@ -846,7 +884,7 @@ mod tests {
         assert_eq!(opts("-d \\x41").split, Split::Delim(b'A'));
         assert_eq!(opts("-d \\0").split, Split::Delim(0));
         assert_eq!(opts("-eSTOP").eof, Some(b"STOP".to_vec()));
-        assert_eq!(opts("-p").interactive, true);
+        assert!(opts("-p").interactive);
         let bad = |args: &[&str]| {
             let args: Vec<OsString> = std::iter::once(&"xargs")
                 .chain(args)

@@ -495,3 +495,32 @@ fn find_piped_to_xargs() {
     assert_eq!(ours, theirs);
     assert_eq!(ours.code, 0);
 }
+
+/// `-p` asks on the terminal (items come from `-a FILE`); y runs the command, n skips it.
+#[test]
+fn xargs_interactive_asks_the_terminal() {
+    let gnu = host_tool("/usr/bin/xargs", FINDUTILS);
+    let l = Links::new();
+    l.file("items", "a\nb\n");
+    for tool in [l.path("xargs"), gnu] {
+        let mut pty = common::Pty::spawn(
+            &tool,
+            &["-p", "-n", "1", "-a", "items", "echo", "got"],
+            &l.work(),
+            24,
+            80,
+        );
+        pty.expect("echo got a?...");
+        pty.send("y\r");
+        pty.expect("got a");
+        pty.expect("echo got b?...");
+        pty.send("n\r");
+        assert_eq!(pty.wait(), 0, "{}: {:?}", tool.display(), pty.log);
+        assert!(
+            !pty.log.contains("got b\r\n"),
+            "{}: {:?}",
+            tool.display(),
+            pty.log
+        );
+    }
+}

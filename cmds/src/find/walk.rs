@@ -145,16 +145,21 @@ impl Walker<'_> {
                 return;
             }
         };
-        let follow = self.settings.follow == Follow::Always;
+        // Read the whole directory first: its descriptor is closed before descending, so
+        // deep trees do not run out of descriptors.
+        let mut names = Vec::new();
         for entry in entries {
-            let entry = match entry {
-                Ok(e) => e,
+            match entry {
+                Ok(e) => names.push(e.file_name()),
                 Err(e) => {
                     cx.warn(&format!("'{}': {}", dir.display(), io_reason(&e)));
-                    return;
+                    break;
                 }
-            };
-            let path = dir.join(entry.file_name());
+            }
+        }
+        let follow = self.settings.follow == Follow::Always;
+        for name in names {
+            let path = dir.join(name);
             match stat(&path, follow) {
                 Ok(meta) => {
                     let followed = follow && !meta.file_type().is_symlink();
