@@ -293,7 +293,11 @@ pub fn format(tm: &Tm, fmt: &str) -> String {
                 None => s,
             }
         };
-        let hour12 = if tm.hour % 12 == 0 { 12 } else { tm.hour % 12 };
+        let hour12 = if tm.hour.is_multiple_of(12) {
+            12
+        } else {
+            tm.hour % 12
+        };
         let (iso_year, iso_week) = iso_week(tm);
         let piece = match conv {
             'a' => text(&DAYS[tm.weekday as usize][..3]),
@@ -403,7 +407,7 @@ pub fn parse_date(s: &str, now: Instant, zone: Zone) -> Result<Instant, DateErro
     let now_tm = zone.tm(now)?;
     // Calendar date and time of day, defaulting to today and (when a date is given) midnight.
     let (mut y, mut mo, mut d) = (now_tm.year, now_tm.month, now_tm.day);
-    let mut time: Option<(u32, u32, u32, u32)> = None;
+    let mut time: Option<Hmsn> = None;
     let mut explicit_offset: Option<i64> = None;
     let mut dated = false;
     let mut delta_secs: i64 = 0;
@@ -525,8 +529,13 @@ pub fn parse_date(s: &str, now: Instant, zone: Zone) -> Result<Instant, DateErro
     })
 }
 
+/// A calendar date: (year, month, day).
+type Ymd = (i64, u32, u32);
+/// A time of day: (hour, minute, second, nanoseconds).
+type Hmsn = (u32, u32, u32, u32);
+
 /// `YYYY-MM-DD` at the start of a word, and what follows a `T` after it.
-fn split_iso(w: &str) -> Option<((i64, u32, u32), Option<&str>)> {
+fn split_iso(w: &str) -> Option<(Ymd, Option<&str>)> {
     let (date, rest) = match w.find('t') {
         Some(at) => (&w[..at], Some(&w[at + 1..])),
         None => (w, None),
@@ -542,7 +551,7 @@ fn split_iso(w: &str) -> Option<((i64, u32, u32), Option<&str>)> {
 }
 
 /// `HH:MM[:SS[.frac]][Z|±hh[:mm]]` → ((h, m, s, nanos), offset).
-fn parse_time(w: &str) -> Option<((u32, u32, u32, u32), Option<i64>)> {
+fn parse_time(w: &str) -> Option<(Hmsn, Option<i64>)> {
     let (clock, offset) = if let Some(c) = w.strip_suffix('z') {
         (c, Some(0))
     } else if let Some(at) = w.rfind(['+', '-']) {

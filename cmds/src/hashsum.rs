@@ -230,7 +230,7 @@ impl Options {
             let n: usize = bits
                 .parse()
                 .map_err(|_| UsageError(format!("invalid length: '{bits}'")))?;
-            if n == 0 || n > 512 || n % 8 != 0 {
+            if n == 0 || n > 512 || !n.is_multiple_of(8) {
                 return Err(UsageError(format!(
                     "invalid length: '{bits}': a multiple of 8 from 8 to 512"
                 )));

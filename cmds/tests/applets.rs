@@ -22,7 +22,7 @@ impl Links {
     fn new() -> Links {
         let dir = tempfile::tempdir().expect("tempdir");
         for name in applets() {
-            symlink(RBOX, dir.path().join(&name)).expect("symlink");
+            symlink(rbox(), dir.path().join(&name)).expect("symlink");
         }
         Links { dir }
     }
@@ -81,7 +81,6 @@ fn output(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
-
 fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
@@ -124,21 +123,21 @@ fn every_applet_answers_help() {
 #[test]
 fn unknown_applet_exits_127() {
     let links = Links::new();
-    symlink(RBOX, links.path("frobnicate")).expect("symlink");
+    symlink(rbox(), links.path("frobnicate")).expect("symlink");
     let (code, out, err) = links.run("frobnicate", &[]);
     assert_eq!(
         (code, out.as_str(), err.as_str()),
         (127, "", "rbox: unknown applet 'frobnicate'\n")
     );
-    let (code, _, err) = output(Command::new(RBOX).arg("x"));
+    let (code, _, err) = output(Command::new(rbox()).arg("x"));
     assert_eq!((code, err.as_str()), (127, "rbox: unknown applet 'x'\n"));
 }
 
 #[test]
 fn rbox_applet_form_works() {
-    let (code, out, _) = output(Command::new(RBOX).args(["echo", "hi", "there"]));
+    let (code, out, _) = output(Command::new(rbox()).args(["echo", "hi", "there"]));
     assert_eq!((code, out.as_str()), (0, "hi there\n"));
-    let (code, out, _) = output(Command::new(RBOX).args(["kill", "-l", "9"]));
+    let (code, out, _) = output(Command::new(rbox()).args(["kill", "-l", "9"]));
     assert_eq!((code, out.as_str()), (0, "KILL\n"));
 }
 
@@ -588,7 +587,7 @@ fn root_chroot_runs_commands_with_coreutils_exit_codes() {
     let work = tempfile::tempdir().expect("tempdir");
     let root = work.path().join("root");
     fs::create_dir_all(root.join("bin")).expect("mkdir");
-    fs::copy(RBOX, root.join("bin/rbox")).expect("copy rbox");
+    fs::copy(rbox(), root.join("bin/rbox")).expect("copy rbox");
     for applet in ["echo", "ls", "true"] {
         symlink("rbox", root.join("bin").join(applet)).expect("symlink");
     }

@@ -108,12 +108,12 @@ impl Links {
 
     /// Run `applet args…` with stdin from /dev/null.
     pub fn run(&self, applet: &str, args: &[&str]) -> Ran {
-        run_with_input(&mut self.cmd(applet).args(args), b"")
+        run_with_input(self.cmd(applet).args(args), b"")
     }
 
     /// Run `applet args…` with `input` on stdin.
     pub fn run_in(&self, applet: &str, args: &[&str], input: &[u8]) -> Ran {
-        run_with_input(&mut self.cmd(applet).args(args), input)
+        run_with_input(self.cmd(applet).args(args), input)
     }
 
     /// Run a script under the host's `/bin/sh` with the applets first on PATH, in `work()`.
