@@ -35,6 +35,8 @@ pub struct Proc {
     /// Kernel priority (`priority` in stat: 20 for nice 0, negative for real-time).
     pub priority: i64,
     pub nice: i64,
+    /// Scheduling policy (sched(7)): 1 FIFO and 2 RR are real-time.
+    pub policy: u32,
     pub threads: i64,
     /// Start time in clock ticks since boot.
     pub start: u64,
@@ -70,6 +72,7 @@ pub fn parse_stat(text: &str) -> Option<Proc> {
         ticks: unum(11)? + unum(12)?,
         priority: num(15)?,
         nice: num(16)?,
+        policy: unum(38).unwrap_or(0) as u32,
         threads: num(17)?,
         start: unum(19)?,
         vsize: unum(20)?,

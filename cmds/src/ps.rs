@@ -444,6 +444,8 @@ fn cell(col: Col, p: &Proc, sys: &System, root: &Path) -> String {
         Col::Tty => tty_name(p.tty_nr),
         Col::Stat => stat_text(p),
         Col::State => p.state.to_string(),
+        // procps: real-time processes have no nice value.
+        Col::Nice if matches!(p.policy, 1 | 2) => "-".into(),
         Col::Nice => p.nice.to_string(),
         // procps: 39 - priority, so nice 0 is 19 and real-time priorities go above 39.
         Col::Pri => (39 - p.priority).to_string(),
@@ -479,12 +481,12 @@ fn width(col: Col, sys: &System) -> (usize, bool, bool) {
         Col::Stat => (4, true, false),
         Col::State => (1, true, false),
         Col::Start => (5, true, false),
-        Col::Lstart => (24, true, true),
+        Col::Lstart => (24, false, false),
         Col::Etime => (11, false, false),
         Col::Time => (8, false, false),
         Col::BsdTime => (6, false, false),
         Col::Wchan => (6, true, true),
-        Col::Comm => (15, true, false),
+        Col::Comm => (15, true, true),
         Col::Args => (27, true, true),
     }
 }
