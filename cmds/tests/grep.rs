@@ -450,3 +450,31 @@ fn which_matches_debianutils() {
     assert_eq!(got.code, 2, "{got:?}");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+#[test]
+fn grep_line_buffered_prints_before_input_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let l = Links::new();
+    let mut child = l
+        .cmd("grep")
+        .args(["--line-buffered", "x"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn grep");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"a\nx1\n").expect("write");
+    stdin.flush().expect("flush");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let got = rx.recv_timeout(std::time::Duration::from_secs(5));
+    drop(stdin);
+    let _ = child.wait();
+    assert_eq!(got.as_deref(), Ok("x1\n"));
+}

@@ -65,6 +65,7 @@ Search each FILE (stdin if none or -; `.` with -r) for lines matching PATTERNS.
       --exclude-dir=GLOB    skip directories whose name matches GLOB
   -d, --directories=ACTION  read (default), skip or recurse into directory operands
   -D, --devices=ACTION      read (default) or skip device, FIFO and socket operands
+      --line-buffered       flush output after every line
       --color[=WHEN]        highlight matches: never, always or auto (a terminal)
 ";
 
@@ -129,6 +130,7 @@ pub struct Options {
     pub text: bool,
     /// -z: lines end with NUL, not newline.
     pub null_data: bool,
+    pub line_buffered: bool,
     pub recurse: Recurse,
     /// -d skip: directory operands are skipped silently.
     pub skip_dirs: bool,
@@ -167,6 +169,7 @@ impl Default for Options {
             context: None,
             text: false,
             null_data: false,
+            line_buffered: false,
             recurse: Recurse::No,
             skip_dirs: false,
             skip_devices: false,
@@ -428,7 +431,7 @@ impl Options {
                     )))
                 }
             },
-            '\u{87}' => {}
+            '\u{87}' => self.line_buffered = true,
             c => return Err(UsageError(format!("invalid option -- '{c}'"))),
         }
         Ok(())
@@ -602,6 +605,9 @@ fn report(o: &Options, status: &mut Status, out: &mut Output, name: &[u8], reaso
 struct Output {
     w: BufWriter<io::Stdout>,
     color: bool,
+    /// Flush after every line: --line-buffered, or stdout is a terminal (as C stdio does), so
+    /// `tail -f log | grep x` shows lines as they come.
+    line_buffered: bool,
     /// The last line printed in context mode: (file number, line number), for `--`.
     last: Option<(usize, u64)>,
 }
@@ -715,7 +721,11 @@ impl Searcher<'_> {
         } else {
             self.out.w.write_all(line)?;
         }
-        self.out.w.write_all(&[self.o.eol()])
+        self.out.w.write_all(&[self.o.eol()])?;
+        if self.out.line_buffered {
+            self.out.w.flush()?;
+        }
+        Ok(())
     }
 
     fn search(&mut self, input: impl Read) -> io::Result<Outcome> {
@@ -1155,6 +1165,7 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
     let mut out = Output {
         w: BufWriter::with_capacity(64 * 1024, io::stdout()),
         color,
+        line_buffered: o.line_buffered || io::stdout().is_terminal(),
         last: None,
     };
     let mut status = Status::default();
