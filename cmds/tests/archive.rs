@@ -998,3 +998,31 @@ fn truncated_archives_fail_with_one_message() {
         "tar: missing.tar: Cannot open: No such file or directory\n"
     );
 }
+
+/// Empty input and data in no known format fail (exit 1) as the reference tools do.
+#[test]
+fn decompressing_empty_or_foreign_input_fails_like_the_references() {
+    for c in &CODECS {
+        let l = Links::new();
+        let host = gnu(c.host, c.package);
+        for input in [&b""[..], b"hello\n"] {
+            let ours = run_bytes(&l, c.prog, &["-dc"], input);
+            let theirs = run_host(&host, &["-dc"], &l.work(), input);
+            assert_eq!(
+                (ours.0, theirs.code),
+                (1, 1),
+                "{} -dc {input:?}: {}",
+                c.prog,
+                ours.2
+            );
+            assert_eq!(ours.2.lines().count(), 1, "{}", ours.2);
+        }
+        let ours = run_bytes(&l, c.cat, &["-f"], b"plain text\n");
+        assert_eq!(
+            (ours.0, ours.1.as_slice()),
+            (0, &b"plain text\n"[..]),
+            "{} -f",
+            c.cat
+        );
+    }
+}

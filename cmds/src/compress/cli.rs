@@ -263,6 +263,15 @@ pub fn run_cli(args: Vec<OsString>) -> AppletResult {
     Ok(status.code)
 }
 
+/// What each reference tool says of data that is not in its format.
+fn not_this_format(codec: Codec) -> String {
+    match codec {
+        Codec::Xz => "File format not recognized".into(),
+        Codec::Zstd => "unknown header".into(),
+        c => format!("not in {} format", c.name()),
+    }
+}
+
 fn to_stdout_refused(o: &Options) -> bool {
     o.mode == Mode::Compress && !o.force && o.output.is_none() && io::stdout().is_terminal()
 }
@@ -274,7 +283,6 @@ fn terminal_message(o: &Options) -> String {
 
 /// stdin to stdout (or to `-o FILE`).
 fn one_stream(o: &Options, status: &mut Status) -> Result<(), String> {
-    let prog = o.codec.name();
     if to_stdout_refused(o) {
         return Err(terminal_message(o));
     }
@@ -305,14 +313,7 @@ fn one_stream(o: &Options, status: &mut Status) -> Result<(), String> {
             let n = decompress_into(o, stdin, sink).map_err(|e| e.describe(o.codec, "stdin"));
             match n {
                 Ok(Some(_)) => Ok(()),
-                Ok(None) => {
-                    status.warn(
-                        prog,
-                        o.quiet,
-                        "stdin: not in ".to_string() + prog + " format",
-                    );
-                    Ok(())
-                }
+                Ok(None) => Err(format!("stdin: {}", not_this_format(o.codec))),
                 Err(e) => Err(e),
             }
         }
@@ -399,8 +400,8 @@ fn decompress_into(
             let n = io::copy(&mut input, out).map_err(CodecError::Write)?;
             return Ok(Some(n));
         }
-        if head.is_empty() && o.codec == Codec::Gzip {
-            return Ok(Some(0));
+        if head.is_empty() {
+            return Err(CodecError::Decode(io::ErrorKind::UnexpectedEof.into()));
         }
         return Ok(None);
     }
@@ -486,7 +487,7 @@ fn one_file(o: &Options, file: &Path, status: &mut Status) -> Result<(), String>
                 }
                 Ok(())
             }
-            Ok(None) => Err(format!("{shown}: not in {prog} format")),
+            Ok(None) => Err(format!("{shown}: {}", not_this_format(o.codec))),
             Err(e) => Err(e.describe(Named(o.codec, &shown), "stdout")),
         };
     }
@@ -548,7 +549,7 @@ fn to_file(
     };
     match result {
         Ok((_, None)) if o.mode != Mode::Compress => {
-            return Err(format!("{shown}: not in {prog} format"));
+            return Err(format!("{shown}: {}", not_this_format(o.codec)));
         }
         Ok(_) => {}
         Err(e) => return Err(e.describe(Named(o.codec, shown), &tshown)),
@@ -604,7 +605,7 @@ fn list_one(
     let shown = file.display().to_string();
     let n = decompress_into(o, input, &mut io::sink())
         .map_err(|e| e.describe(Named(o.codec, &shown), "stdout"))?
-        .ok_or_else(|| format!("{shown}: not in {} format", o.codec.name()))?;
+        .ok_or_else(|| format!("{shown}: {}", not_this_format(o.codec)))?;
     let c = meta.len();
     let ratio = if n == 0 {
         0.0
