@@ -182,7 +182,8 @@ pub fn screen(text: &str, prev: Option<&str>, rows: usize, cols: usize, highligh
         if inverse {
             out.push_str("\x1b[27m");
         }
-        out.push_str("\r\n");
+        // The terminal's output processing (ONLCR) adds the carriage return.
+        out.push('\n');
     }
     out
 }
@@ -292,7 +293,7 @@ fn rounds(
         if o.title {
             let head = header(o, host, &date_text(now()), cols);
             text.push_str(&head);
-            text.push_str(if tty { "\r\n\r\n" } else { "\n\n" });
+            text.push_str("\n\n");
             body_rows = rows.saturating_sub(2);
         }
         if tty {
@@ -370,11 +371,11 @@ mod tests {
         // Too narrow: the command is cut, the host and date stay.
         let h = header(&o, "box", "Tue Dec  1 20:41:02 2026", 32);
         assert_eq!(h, "Ev box: Tue Dec  1 20:41:02 2026");
-        assert_eq!(screen("abcdef\nx\ny\n", None, 2, 3, true), "abc\r\nx\r\n");
+        assert_eq!(screen("abcdef\nx\ny\n", None, 2, 3, true), "abc\nx\n");
         assert_eq!(
             screen("abc\n", Some("abd\n"), 5, 80, true),
-            "ab\x1b[7mc\x1b[27m\r\n"
+            "ab\x1b[7mc\x1b[27m\n"
         );
-        assert_eq!(screen("a\tb\n", None, 5, 80, false), "a b\r\n");
+        assert_eq!(screen("a\tb\n", None, 5, 80, false), "a b\n");
     }
 }

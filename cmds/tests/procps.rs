@@ -415,3 +415,22 @@ fn bad_input_is_one_line_and_exit_2() {
         assert_eq!(links.run("pgrep", args).code, want.code, "pgrep {args:?}");
     }
 }
+
+#[test]
+fn watch_on_a_terminal_clears_and_restores_on_ctrl_c() {
+    let links = Links::new();
+    let mut pty = Pty::spawn(
+        links.path("watch"),
+        &["-n", "0.2", "echo", "tick"],
+        &links.work(),
+        24,
+        80,
+    );
+    pty.expect("\x1b[?1049h");
+    pty.expect("\x1b[H\x1b[2JEvery 0.2s: echo tick");
+    pty.expect("tick\r\n");
+    // Ctrl-C through the terminal's line discipline: SIGINT to the foreground group.
+    pty.send("\x03");
+    assert_eq!(pty.wait(), 0);
+    assert!(pty.log.ends_with("\x1b[?25h\x1b[?1049l"), "{:?}", pty.log);
+}
