@@ -1026,3 +1026,31 @@ fn decompressing_empty_or_foreign_input_fails_like_the_references() {
         );
     }
 }
+
+#[test]
+fn tar_refuses_a_terminal_archive_and_sets_owners() {
+    let l = Links::new();
+    for args in [&["cf", "-", "."][..], &["tf", "-"]] {
+        let mut pty = common::Pty::spawn(l.path("tar"), args, &l.work(), 24, 80);
+        pty.expect("archive contents");
+        assert_eq!(pty.wait(), 2, "tar {args:?}");
+    }
+    let tar = gnu(TAR, "tar");
+    let w = l.work();
+    l.file("f", "x");
+    assert_ok(
+        &l.run(
+            "tar",
+            &["cf", "o.tar", "--owner=bob:42", "--group=grp:43", "f"],
+        ),
+        "owner",
+    );
+    let theirs = run_host(&tar, &["tvf", "o.tar"], &w, b"");
+    assert!(
+        theirs.out.starts_with("-rw-r--r-- bob/grp "),
+        "{}",
+        theirs.out
+    );
+    let theirs = run_host(&tar, &["tvf", "o.tar", "--numeric-owner"], &w, b"");
+    assert!(theirs.out.contains(" 42/43 "), "{}", theirs.out);
+}

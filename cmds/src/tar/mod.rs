@@ -18,7 +18,7 @@ pub(crate) mod users;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -119,6 +119,11 @@ fn create(o: &Options, problems: &mut Problems) -> Result<(), Failure> {
     }
     let codec = create_codec(o)?;
     let to_stdout = o.archive.as_os_str() == "-";
+    if to_stdout && io::stdout().is_terminal() {
+        return Err(fatal(
+            "Refusing to write archive contents to terminal (missing -f option?)".into(),
+        ));
+    }
     let shown = o.archive.display().to_string();
     let oops = |e: io::Error| fatal(format!("{shown}: Cannot write: {}", io_reason(&e)));
     // The archive goes to a temp file renamed into place at the end.
@@ -508,6 +513,11 @@ fn long_entry<W: Write>(b: &mut tar::Builder<W>, kind: u8, value: &[u8]) -> io::
 fn open_archive(o: &Options) -> Result<Box<dyn Read>, Failure> {
     let shown = o.archive.display().to_string();
     let raw: Box<dyn Read> = if o.archive.as_os_str() == "-" {
+        if io::stdin().is_terminal() {
+            return Err(fatal(
+                "Refusing to read archive contents from terminal (missing -f option?)".into(),
+            ));
+        }
         Box::new(io::stdin())
     } else {
         Box::new(
