@@ -595,6 +595,22 @@ impl Drop for TempGuard {
 }
 
 /// `gzip -l`: sizes from the trailer are not trusted; the data is decoded to count it.
+/// Bytes of the first gzip header (with its stored name) and the 8-byte trailer.
+fn gzip_overhead(file: &Path) -> u64 {
+    let mut head = Vec::new();
+    let read = File::open(file).and_then(|f| f.take(4096).read_to_end(&mut head));
+    if read.is_err() || head.len() < 10 {
+        return 0;
+    }
+    const FNAME: u8 = 0x08;
+    let name = if head[3] & FNAME != 0 {
+        head[10..].iter().position(|&b| b == 0).map_or(0, |p| p + 1)
+    } else {
+        0
+    };
+    (10 + name + 8) as u64
+}
+
 fn list_one(
     o: &Options,
     file: &Path,
@@ -607,10 +623,16 @@ fn list_one(
         .map_err(|e| e.describe(Named(o.codec, &shown), "stdout"))?
         .ok_or_else(|| format!("{shown}: {}", not_this_format(o.codec)))?;
     let c = meta.len();
+    // gzip counts the ratio on the deflate data: header and trailer left out.
+    let overhead = match o.codec {
+        Codec::Gzip => gzip_overhead(file),
+        _ => 0,
+    };
+    let packed = c.saturating_sub(overhead);
     let ratio = if n == 0 {
         0.0
     } else {
-        100.0 * (n as f64 - c as f64) / n as f64
+        100.0 * (n as f64 - packed as f64) / n as f64
     };
     println!("{c:>19} {n:>19} {ratio:>5.1}% {}", target.display());
     Ok(())
