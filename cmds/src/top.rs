@@ -557,7 +557,7 @@ impl RawTerminal {
             .remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
         raw.control_chars[libc::VMIN] = 0;
         raw.control_chars[libc::VTIME] = 0;
-        tcsetattr(stdin.as_fd(), SetArg::TCSAFLUSH, &raw).ok()?;
+        tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &raw).ok()?;
         let _ = io::stdout().write_all(b"\x1b[?1049h\x1b[?25l");
         Some(RawTerminal { saved })
     }
@@ -569,7 +569,7 @@ impl Drop for RawTerminal {
         let mut out = io::stdout();
         let _ = out.write_all(b"\x1b[?25h\x1b[?1049l");
         let _ = out.flush();
-        let _ = tcsetattr(io::stdin().as_fd(), SetArg::TCSAFLUSH, &self.saved);
+        let _ = tcsetattr(io::stdin().as_fd(), SetArg::TCSANOW, &self.saved);
     }
 }
 
