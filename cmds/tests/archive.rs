@@ -1055,3 +1055,24 @@ fn tar_refuses_a_terminal_archive_and_sets_owners() {
     let theirs = run_host(&tar, &["tvf", "o.tar", "--numeric-owner"], &w, b"");
     assert!(theirs.out.contains(" 42/43 "), "{}", theirs.out);
 }
+
+/// Zeros after the last gzip member are ignored; other trailing bytes are a warning (exit 2)
+/// after the data, as GNU gzip does.
+#[test]
+fn gzip_trailing_zeros_and_garbage() {
+    let l = Links::new();
+    let host = gnu("/usr/bin/gzip", "gzip");
+    let packed = run_bytes(&l, "gzip", &["-c"], b"data\n").1;
+    for (tail, code) in [(&[0u8; 300][..], 0), (b"junk\n", 2)] {
+        let input = [packed.clone(), tail.to_vec()].concat();
+        let ours = run_bytes(&l, "zcat", &[], &input);
+        let theirs = run_host(&host, &["-dc"], &l.work(), &input);
+        assert_eq!(
+            (ours.0, ours.1.as_slice()),
+            (theirs.code, &b"data\n"[..]),
+            "{}",
+            ours.2
+        );
+        assert_eq!(ours.0, code);
+    }
+}

@@ -34,6 +34,8 @@ pub struct Options {
     pub save_name: bool,
     pub output: Option<PathBuf>,
     pub files: Vec<PathBuf>,
+    /// Set while decoding when a gzip stream had garbage after it (a warning, exit 2).
+    pub trailing_garbage: std::cell::Cell<bool>,
 }
 
 impl Options {
@@ -65,6 +67,7 @@ impl Options {
             save_name: true,
             output: None,
             files: Vec::new(),
+            trailing_garbage: std::cell::Cell::new(false),
         };
         match prog.as_str() {
             "gunzip" | "unxz" | "unzstd" => o.mode = Mode::Decompress,
@@ -259,6 +262,14 @@ pub fn run_cli(args: Vec<OsString>) -> AppletResult {
         if let Err(msg) = result {
             status.error(prog, msg);
         }
+        if o.trailing_garbage.replace(false) {
+            let name = match file.as_os_str() == "-" {
+                true => "stdin".to_string(),
+                false => file.display().to_string(),
+            };
+            let msg = format!("{name}: decompression OK, trailing garbage ignored");
+            status.warn(prog, o.quiet, msg);
+        }
     }
     Ok(status.code)
 }
@@ -413,6 +424,10 @@ fn decompress_into(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if super::is_trailing_garbage(&e) => {
+                o.trailing_garbage.set(true);
+                break;
+            }
             Err(e) => return Err(CodecError::Decode(e)),
         };
         total += n as u64;

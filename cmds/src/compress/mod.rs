@@ -127,11 +127,77 @@ fn unsupported(codec: Codec) -> io::Error {
 /// A decompressing reader over `r` (every member/stream/frame in a row, like the C tools).
 pub fn decoder<'a, R: Read + 'a>(codec: Codec, r: R) -> io::Result<Box<dyn Read + 'a>> {
     Ok(match codec {
-        Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(r)),
+        Codec::Gzip => Box::new(GzipMembers::new(BufReader::new(r))),
         Codec::Xz => Box::new(lzma_rust2::XzReader::new(BufReader::new(r), true)),
         Codec::Zstd => Box::new(ZstdReader::new(BufReader::new(r))),
         Codec::Bzip2 => return Err(unsupported(codec)),
     })
+}
+
+/// The error a gzip stream ends with, after all its data, when something that is not another
+/// member follows it: `gzip -d` warns (exit 2), as GNU's "trailing garbage ignored".
+#[derive(Debug)]
+pub struct TrailingGarbage;
+
+impl std::fmt::Display for TrailingGarbage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("decompression OK, trailing garbage ignored")
+    }
+}
+
+impl std::error::Error for TrailingGarbage {}
+
+pub fn is_trailing_garbage(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<TrailingGarbage>())
+}
+
+/// gzip members one after another; zeros after the last are ignored (as GNU gzip does),
+/// anything else ends the stream with [`TrailingGarbage`].
+struct GzipMembers<R: BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+}
+
+impl<R: BufRead> GzipMembers<R> {
+    fn new(r: R) -> Self {
+        GzipMembers {
+            member: Some(flate2::bufread::GzDecoder::new(r)),
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzipMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(member) = self.member.as_mut() else {
+                return Ok(0);
+            };
+            let n = member.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            let Some(mut rest) = self.member.take().map(|m| m.into_inner()) else {
+                return Ok(0);
+            };
+            let mut zeros = false;
+            loop {
+                let head = rest.fill_buf()?;
+                if head.is_empty() {
+                    return Ok(0);
+                }
+                if !zeros && head[0] == 0x1f && head.get(1).is_none_or(|&b| b == 0x8b) {
+                    self.member = Some(flate2::bufread::GzDecoder::new(rest));
+                    break;
+                }
+                let run = head.iter().take_while(|&&b| b == 0).count();
+                if run == 0 {
+                    return Err(io::Error::other(TrailingGarbage));
+                }
+                zeros = true;
+                rest.consume(run);
+            }
+        }
+    }
 }
 
 /// A compressing writer; `finish` writes the trailer and reports any error on the way.
