@@ -1076,3 +1076,24 @@ fn gzip_trailing_zeros_and_garbage() {
         assert_eq!(ours.0, code);
     }
 }
+
+#[test]
+fn tar_member_arguments_like_gnu() {
+    let l = Links::new();
+    let w = l.work();
+    let tar = gnu(TAR, "tar");
+    sample_tree(&w.join("src"));
+    assert_ok(&l.run("tar", &["cf", "a.tar", "src"]), "create");
+    for args in [
+        &["tf", "a.tar", "src/sub"][..],
+        &["tf", "a.tar", "src/hello.txt", "nothere"],
+        &["tvf", "a.tar", "src/link"],
+    ] {
+        let ours = l.run_in_env("tar", args);
+        let mut theirs = run_host(&tar, args, &w, b"");
+        theirs.err = theirs.err.replace("/usr/bin/tar:", "tar:");
+        assert_eq!(ours, theirs, "tar {args:?}");
+    }
+    let r = l.run("xz", &["-l", "x.xz"]);
+    assert_eq!(r.code, 2, "{r:?}");
+}

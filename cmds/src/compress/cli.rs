@@ -186,6 +186,11 @@ impl Options {
                 }
             }
         }
+        if o.mode == Mode::List && codec != Codec::Gzip {
+            return Err(UsageError(
+                "--list is not supported (only gzip -l is)".into(),
+            ));
+        }
         if o.suffix.is_empty() {
             return Err(UsageError("invalid suffix ''".into()));
         }

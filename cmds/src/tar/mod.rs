@@ -543,6 +543,7 @@ fn read_archive(o: &Options, problems: &mut Problems) -> Result<(), Failure> {
     let mut ex = extract::Extractor::new(o);
     let mut lister = List::default();
     let mut seen_any = false;
+    let mut found = vec![false; o.files.len()];
     for entry in entries {
         let mut entry = match entry {
             Ok(e) => e,
@@ -567,6 +568,9 @@ fn read_archive(o: &Options, problems: &mut Problems) -> Result<(), Failure> {
         if o.excluded(&name) || !o.selected(&name) {
             continue;
         }
+        for i in o.selecting(&name) {
+            found[i] = true;
+        }
         match o.op {
             Operation::List => {
                 let line = lister.line(o, &entry, &name);
@@ -590,6 +594,11 @@ fn read_archive(o: &Options, problems: &mut Problems) -> Result<(), Failure> {
     }
     let _ = io::stdout().flush();
     ex.finish(problems);
+    for (f, hit) in o.files.iter().zip(found) {
+        if !hit {
+            problems.report(format!("{}: Not found in archive", f.display()));
+        }
+    }
     Ok(())
 }
 

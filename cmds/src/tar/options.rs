@@ -238,17 +238,20 @@ impl Options {
 
     /// MEMBER arguments of `-t`/`-x`: the member or anything under it.
     pub fn selected(&self, name: &str) -> bool {
-        if self.op == Operation::Create || self.files.is_empty() {
-            return true;
-        }
+        self.op == Operation::Create || self.files.is_empty() || !self.selecting(name).is_empty()
+    }
+
+    /// Which MEMBER arguments `name` answers (by index).
+    pub fn selecting(&self, name: &str) -> Vec<usize> {
         let name = name.trim_end_matches('/');
-        self.files.iter().any(|f| {
+        let hits = self.files.iter().enumerate().filter(|(_, f)| {
             let f = f.to_string_lossy();
             let f = f.trim_end_matches('/');
             name == f
                 || name.strip_prefix(f).is_some_and(|r| r.starts_with('/'))
                 || glob(f.as_bytes(), name.as_bytes())
-        })
+        });
+        hits.map(|(i, _)| i).collect()
     }
 }
 
