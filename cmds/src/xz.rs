@@ -1,14 +1,14 @@
 //! `xz, unxz, xzcat`: the xz compressor; the command line lives in `compress`, shared with the
 //! other two compressors.
 //!
-//! usage: xz [-zdtlckfqv] [-0..-9] [-e] [-T N] [FILE...]
+//! usage: xz [-zdtckfqv] [-0..-9] [-e] [-T N] [FILE...]
 
 use std::ffi::OsString;
 
 use crate::error::AppletResult;
 
 pub const USAGE: &str = "\
-usage: xz [-zdtlckfqv] [-0..-9] [-e] [-T N] [FILE...]
+usage: xz [-zdtckfqv] [-0..-9] [-e] [-T N] [FILE...]
        unxz [FILE...]   xzcat [FILE...]
 Compress (-z, the default) or decompress (-d) each FILE in place (FILE.xz), through a temporary
 file; the input is removed once the output is complete unless -k. No FILE, or -, is stdin to
