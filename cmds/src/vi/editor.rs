@@ -2008,4 +2008,67 @@ mod tests {
         }
         assert_eq!(ed.render().lines()[9], "/x");
     }
+
+    #[test]
+    fn random_keys_never_break_the_editor() {
+        // Commands, motions, operators, counts, text and control keys; `:` only as safe lines.
+        const ALPHABET: &[u8] = b"hjkl wbeWBE0^$Gg%fFtT;,HMLnN123xXrsSCDJu.~pPiaIAoOR dcy><mq'`\x1b\x1b\x1b\r\x7f\t\x02\x04\x06\x15\x05\x19\x12\x07\x16\xc3\xa9\xff/?";
+        const EX: &[&str] = &[
+            ":s/a/bb/g\r",
+            ":%s/^/ /\r",
+            ":2,3d\r",
+            ":$\r",
+            ":set nu ai\r",
+            ":set nonu\r",
+            ":1\r",
+        ];
+        let texts: &[&[u8]] = &[
+            b"",
+            b"a",
+            b"abc def\n\tghi (jkl)\n\n  mno\n",
+            b"\xff\x00x\ny",
+            "é€x\n".as_bytes(),
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rand = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..200 {
+            let text = texts[round % texts.len()];
+            let mut ed = Editor::new(text, 3 + round % 7, 10 + round % 13);
+            for _ in 0..300 {
+                let b = ALPHABET[rand(ALPHABET.len())];
+                let keys: Vec<Key> = if b == b'q' {
+                    EX[rand(EX.len())].bytes().map(Key::Byte).collect()
+                } else if b == b'/' || b == b'?' {
+                    vec![Key::Byte(b), Key::Byte(b"ab.(["[rand(5)]), Key::Byte(b'\r')]
+                } else if rand(8) == 0 {
+                    let special = [
+                        Key::Up,
+                        Key::Down,
+                        Key::Left,
+                        Key::Right,
+                        Key::Home,
+                        Key::End,
+                        Key::Delete,
+                        Key::PageUp,
+                        Key::PageDown,
+                    ];
+                    vec![special[rand(special.len())]]
+                } else {
+                    vec![Key::Byte(b)]
+                };
+                for k in keys {
+                    ed.feed(k);
+                    let f = ed.render();
+                    assert!(ed.cur.line < ed.buf.len());
+                    assert!(ed.cur.col <= ed.buf.line(ed.cur.line).len());
+                    assert!(f.cursor.0 < f.rows.len());
+                }
+            }
+        }
+    }
 }
