@@ -137,10 +137,16 @@ fn create(o: &Options, problems: &mut Problems) -> Result<(), Failure> {
         temp = Some((path, file));
         Box::new(io::BufWriter::new(w))
     };
-    let skip_self = temp
+    // Neither the archive being written nor an old one it replaces goes into it.
+    let mut skip_self: Vec<(u64, u64)> = temp
         .as_ref()
         .and_then(|(_, f)| f.metadata().ok())
-        .map(|m| (m.dev(), m.ino()));
+        .map(|m| (m.dev(), m.ino()))
+        .into_iter()
+        .collect();
+    if let (false, Ok(m)) = (to_stdout, fs::metadata(&o.archive)) {
+        skip_self.push((m.dev(), m.ino()));
+    }
     let result = (|| -> Result<(), Failure> {
         let out = match codec {
             Some(c) => ArchiveOut::Compressed(
@@ -228,7 +234,7 @@ struct CreateState<'a> {
     /// (dev, ino) of files with several links → the member name they were first stored as.
     links: HashMap<(u64, u64), Vec<u8>>,
     users: users::Names,
-    skip_self: Option<(u64, u64)>,
+    skip_self: Vec<(u64, u64)>,
     stripped_slash: bool,
     verbose_to_stderr: bool,
 }
@@ -275,8 +281,9 @@ impl CreateState<'_> {
                 return Ok(());
             }
         };
-        if Some((meta.dev(), meta.ino())) == self.skip_self {
-            eprintln!("tar: {}: file is the archive; not dumped", disk.display());
+        if self.skip_self.contains(&(meta.dev(), meta.ino())) {
+            let shown = self.o.archive.display();
+            eprintln!("tar: {shown}: file is the archive; not dumped");
             return Ok(());
         }
         let ft = meta.file_type();
