@@ -447,7 +447,12 @@ fn one_file(o: &Options, file: &Path, status: &mut Status) -> Result<(), String>
     let shown = file.display().to_string();
     let meta = fs::symlink_metadata(file).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
     if meta.is_dir() {
-        status.warn(prog, o.quiet, format!("{shown} is a directory -- ignored"));
+        // Each reference words (and rates) this its own way.
+        match o.codec {
+            Codec::Xz => status.warn(prog, o.quiet, format!("{shown}: Is a directory, skipping")),
+            Codec::Zstd => return Err(format!("{shown} is a directory -- ignored")),
+            _ => status.warn(prog, o.quiet, format!("{shown} is a directory -- ignored")),
+        }
         return Ok(());
     }
     if !meta.is_file() && !o.force && !o.stdout {
@@ -539,12 +544,18 @@ fn to_file(
     let prog = o.codec.name();
     let tshown = target.display().to_string();
     if fs::symlink_metadata(target).is_ok() && !o.force {
-        status.warn(
-            prog,
-            o.quiet,
-            format!("{tshown} already exists; not overwritten"),
-        );
-        return Ok(());
+        return match o.codec {
+            Codec::Xz => Err(format!("{tshown}: File exists")),
+            Codec::Zstd => Err(format!("{tshown} already exists; not overwritten")),
+            _ => {
+                status.warn(
+                    prog,
+                    o.quiet,
+                    format!("{tshown} already exists;\tnot overwritten"),
+                );
+                Ok(())
+            }
+        };
     }
     let (tmp_path, tmp) =
         temp_beside(target).map_err(|e| format!("{tshown}: {}", io_reason(&e)))?;
