@@ -87,7 +87,7 @@ impl<R: Read> Reader<R> {
                     let s = std::str::from_utf8(&raw[k * 8..k * 8 + 8]).map_err(|_| bad())?;
                     *v = u32::from_str_radix(s, 16).map_err(|_| bad())?;
                 }
-                let name = self.take_bytes(f[11] as usize)?;
+                let name = self.take_bytes(name_len(u64::from(f[11]))?)?;
                 self.align(4)?;
                 (header_from(&f, name), 4)
             }
@@ -101,7 +101,7 @@ impl<R: Read> Reader<R> {
                     vals[k] = u64::from_str_radix(s, 8).map_err(|_| bad())?;
                     at += w;
                 }
-                let name = self.take_bytes(vals[8] as usize)?;
+                let name = self.take_bytes(name_len(vals[8])?)?;
                 let dev = vals[0] as u32;
                 let rdev = vals[6] as u32;
                 let f = [
@@ -128,6 +128,19 @@ impl<R: Read> Reader<R> {
         }
         Ok(Some((h, align)))
     }
+}
+
+/// A name's length from a header, refused when no real name is that long (a damaged or
+/// hostile archive must not make us allocate gigabytes).
+fn name_len(n: u64) -> io::Result<usize> {
+    const MAX: u64 = 64 * 1024;
+    if n > MAX {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "file name too long",
+        ));
+    }
+    Ok(n as usize)
 }
 
 fn header_from(f: &[u32; 13], mut name: Vec<u8>) -> Header {
