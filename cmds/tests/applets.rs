@@ -85,17 +85,9 @@ fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
-/// Root-only tests call this first and return when it says to skip.
+/// Root-only tests call this first and return when it says to skip (a failure under CI=true).
 fn skip_unless_root(test: &str) -> bool {
-    if is_root() {
-        return false;
-    }
-    // Straight to fd 2, past the test harness's capture, so the skip is seen.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: needs root (mount, chroot, sethostname)"
-    );
-    true
+    common::skip_unless_root(test, "mount, chroot, sethostname")
 }
 
 #[test]
@@ -538,9 +530,9 @@ fn root_image_file_mounts_through_a_loop_device() {
         .into_iter()
         .find(|p| Path::new(p).exists());
     let (Some(mkfs), true) = (mkfs, Path::new("/dev/loop-control").exists()) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED root_image_file_mounts_through_a_loop_device: no mkfs.ext4 or loop device"
+        common::skip(
+            "root_image_file_mounts_through_a_loop_device",
+            "no mkfs.ext4 or loop device",
         );
         return;
     };

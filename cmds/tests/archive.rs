@@ -852,16 +852,11 @@ trait LinksExt {
     fn run_in_env(&self, applet: &str, args: &[&str]) -> Ran;
 }
 
-fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
 /// Root only: devices and fifos are archived and made again, owners restored unless
 /// --no-same-owner; the listings agree with GNU tar's and GNU cpio's.
 #[test]
 fn devices_fifos_and_owners_when_root() {
-    if !is_root() {
-        eprintln!("SKIPPED devices_fifos_and_owners_when_root: needs root (mknod, chown)");
+    if common::skip_unless_root("devices_fifos_and_owners_when_root", "mknod, chown") {
         return;
     }
     use std::os::unix::fs::FileTypeExt;

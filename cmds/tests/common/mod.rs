@@ -176,6 +176,22 @@ pub fn applets() -> Vec<String> {
         .collect()
 }
 
+/// A test that cannot run here says so past libtest's capture (so it shows in the run's
+/// output) and returns true; under `CI=true` a skip is a failure instead.
+pub fn skip(test: &str, why: &str) -> bool {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} cannot run here ({why}); under CI=true that is a failure, not a skip"
+    );
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+    true
+}
+
+/// Root-only tests: `if skip_unless_root("name", "what needs it") { return; }`.
+pub fn skip_unless_root(test: &str, needs: &str) -> bool {
+    !nix::unistd::geteuid().is_root() && skip(test, &format!("needs root ({needs})"))
+}
+
 /// A reference tool on the host (GNU grep, busybox, mawk…), by absolute path. `tests/setup.sh`
 /// installs them; a missing one fails the test naming it and the package, never skips.
 pub fn host_tool(path: &str, package: &str) -> PathBuf {
