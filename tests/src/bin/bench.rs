@@ -464,10 +464,19 @@ fn symbol_sizes(gzip_ratio: f64, have_ratio: bool) {
         .arg(&target_dir)
         .env("CARGO_PROFILE_RELEASE_STRIP", "false")
         .current_dir(workspace_root())
-        .status();
-    if !built.is_ok_and(|s| s.success()) {
-        println!("  size by crate: the unstripped build failed; not measured");
-        return;
+        .output();
+    match built {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let last = err.lines().rfind(|l| l.starts_with("error")).unwrap_or("");
+            println!("  size by crate: the unstripped build failed ({last}); not measured");
+            return;
+        }
+        Err(e) => {
+            println!("  size by crate: cargo: {e}; not measured");
+            return;
+        }
     }
     let binary = target_dir.join("x86_64-unknown-linux-musl/release/rbox");
     let nm = match Command::new("nm")
@@ -489,7 +498,7 @@ fn symbol_sizes(gzip_ratio: f64, have_ratio: bool) {
     let unit = if have_ratio { "≈ gzip'd" } else { "bytes" };
     let scaled = |bytes: u64| format!("{:.1} KiB", bytes as f64 * gzip_ratio / 1024.0);
     println!();
-    println!("  top crates by symbol size ({unit}; rroot_cmds split by applet below)");
+    println!("  top crates by symbol size ({unit}; rbox's own code split by applet below)");
     let mut crates: Vec<(&String, &u64)> = sizes.crates.iter().collect();
     crates.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (name, bytes) in crates.iter().take(10) {
@@ -502,7 +511,7 @@ fn symbol_sizes(gzip_ratio: f64, have_ratio: bool) {
         println!("    {group:<42}{:>12}", scaled(bytes));
     }
     println!();
-    println!("  our applet modules (rroot_cmds::NAME, {unit})");
+    println!("  our applet modules (rbox::NAME, {unit})");
     let mut modules: Vec<(&String, &u64)> = sizes.modules.iter().collect();
     modules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (name, bytes) in modules {
@@ -567,7 +576,8 @@ fn owner(name: &str) -> (&str, Option<&str>) {
     if krate.is_empty() || !krate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return ("(other)", None);
     }
-    let module = (krate == "rroot_cmds").then(|| {
+    // rbox is a binary crate, so its symbols are `rbox::…` (`rroot_cmds::…` as a library).
+    let module = (krate == "rbox" || krate == "rroot_cmds").then(|| {
         let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
         &rest[..end.unwrap_or(rest.len())]
     });
@@ -964,7 +974,7 @@ mod tests {
     fn symbols_are_attributed_to_crates_and_applet_modules() {
         let nm = "\
 0000000000401000 0000000000000100 T rroot_cmds::grep::run
-0000000000401100 0000000000000020 t rroot_cmds::grep::Matcher::new
+0000000000401100 0000000000000020 t rbox::grep::Matcher::new
 0000000000401200 0000000000000040 T <uu_sort::Line as core::cmp::Ord>::cmp
 0000000000401300 0000000000000010 t core::ptr::drop_in_place<regex::Regex>
 0000000000401400 0000000000000008 T memcpy
@@ -972,7 +982,8 @@ mod tests {
 not an nm line
 ";
         let sizes = SymbolSizes::from_nm(nm);
-        assert_eq!(sizes.crates.get("rroot_cmds"), Some(&0x120));
+        assert_eq!(sizes.crates.get("rroot_cmds"), Some(&0x100));
+        assert_eq!(sizes.crates.get("rbox"), Some(&0x20));
         assert_eq!(sizes.modules.get("grep"), Some(&0x120));
         assert_eq!(sizes.crates.get("uu_sort"), Some(&0x40));
         assert_eq!(sizes.crates.get("regex"), Some(&0x10));
