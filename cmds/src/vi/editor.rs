@@ -184,8 +184,10 @@ impl Editor {
             Some(d) => {
                 let buf = Buffer::from_bytes(d);
                 let eol = if buf.noeol { " [noeol]" } else { "" };
+                let writable = nix::unistd::access(&path, nix::unistd::AccessFlags::W_OK).is_ok();
+                let ro = if writable { "" } else { " [readonly]" };
                 format!(
-                    "\"{name}\"{eol} {}L, {}B",
+                    "\"{name}\"{ro}{eol} {}L, {}B",
                     if d.is_empty() { 0 } else { buf.len() },
                     d.len()
                 )
