@@ -94,6 +94,24 @@ fn reads_keys_from_the_tty_when_input_is_a_pipe() {
 }
 
 #[test]
+fn slow_pipe_shows_what_has_come() {
+    let links = Links::new();
+    let less = links.path("less");
+    let script = format!(
+        "(echo first; sleep 2; echo second) | {}; echo status=$?",
+        less.display()
+    );
+    let started = std::time::Instant::now();
+    let mut pty = Pty::spawn("/bin/sh", &["-c", &script], &links.work(), 8, 40);
+    pty.expect("first");
+    assert!(started.elapsed() < std::time::Duration::from_millis(1500));
+    // Later lines appear while less waits for keys.
+    pty.expect("second");
+    pty.send("q");
+    pty.expect("status=0");
+}
+
+#[test]
 fn sigterm_restores_the_terminal() {
     let links = Links::new();
     hundred_lines(&links);

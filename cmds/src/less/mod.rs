@@ -105,13 +105,27 @@ type Text = Lines<Box<dyn Read>>;
 /// Open `name` ("-" is stdin) as lazily read lines.
 fn open(name: &str) -> Result<Text, String> {
     if name == "-" {
-        return Ok(Lines::new(Box::new(io::stdin())));
+        let regular = File::open("/dev/stdin")
+            .and_then(|f| f.metadata())
+            .is_ok_and(|m| m.is_file());
+        if regular {
+            return Ok(Lines::new(Box::new(io::stdin())));
+        }
+        return Ok(Lines::slow(Box::new(io::stdin()), 0));
     }
     let file = File::open(name).map_err(|e| format!("{name}: {}", io_reason(&e)))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{name}: {}", io_reason(&e)))?;
+    if meta.is_dir() {
         return Err(format!("{name} is a directory"));
     }
-    Ok(Lines::new(Box::new(file)))
+    if meta.is_file() {
+        return Ok(Lines::new(Box::new(file)));
+    }
+    // A FIFO or device: show what has come, like a pipe.
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+    Ok(Lines::slow(Box::new(file), fd))
 }
 
 /// No terminal to page on: copy every input to stdout.
@@ -222,15 +236,26 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
         code: 1,
     })?;
     loop {
+        // Draw what has arrived without waiting; wait for more only while the screen
+        // shows the end of it.
+        pager.source().nonblocking = true;
         let screen = pager.screen();
+        let waiting = pager.at_end();
+        pager.source().nonblocking = false;
         if term.draw(&screen).is_err() {
             break;
         }
-        let key = match term.key() {
-            Ok(Some(k)) => k,
-            Ok(None) => {
+        let input = pager.source().pending_fd().filter(|_| waiting);
+        let key = match term.event(input) {
+            Ok(terminal::Event::Key(k)) => k,
+            Ok(terminal::Event::Resize) => {
                 let (r, c) = term.size();
                 pager.resize(r, c);
+                continue;
+            }
+            Ok(terminal::Event::Input) => {
+                // Read one chunk now, so a stream that never ends a line cannot spin.
+                pager.source().read_some();
                 continue;
             }
             Err(_) => break,

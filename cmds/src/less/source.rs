@@ -2,6 +2,7 @@
 //! the first page of a huge file or an endless pipe shows at once.
 
 use std::io::{self, Read};
+use std::os::fd::RawFd;
 
 /// Lines by number, read lazily.
 pub trait Source {
@@ -24,6 +25,10 @@ pub struct Lines<R: Read> {
     read: u64,
     /// A read error ends the text (the pager shows what it has).
     pub error: Option<io::Error>,
+    /// A pipe or terminal whose reads may wait: with `nonblocking`, only read what has
+    /// arrived, so the screen shows what there is instead of waiting for a full page.
+    fd: Option<RawFd>,
+    pub nonblocking: bool,
 }
 
 impl<R: Read> Lines<R> {
@@ -35,12 +40,48 @@ impl<R: Read> Lines<R> {
             eof: false,
             read: 0,
             error: None,
+            fd: None,
+            nonblocking: false,
         }
+    }
+
+    /// Lines of a pipe or terminal on descriptor `fd` (see `nonblocking`).
+    pub fn slow(reader: R, fd: RawFd) -> Lines<R> {
+        Lines {
+            fd: Some(fd),
+            ..Lines::new(reader)
+        }
+    }
+
+    /// The descriptor to wait on while the end has not been reached.
+    pub fn pending_fd(&self) -> Option<RawFd> {
+        self.fd.filter(|_| !self.eof)
+    }
+
+    fn has_input(&self) -> bool {
+        let Some(fd) = self.fd else {
+            return true;
+        };
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll reads and writes exactly the one pollfd we pass.
+        let n = unsafe { libc::poll(&mut p, 1, 0) };
+        n != 0
+    }
+
+    /// Read one chunk (waiting for it).
+    pub fn read_some(&mut self) {
+        let nonblocking = std::mem::replace(&mut self.nonblocking, false);
+        self.fill();
+        self.nonblocking = nonblocking;
     }
 
     /// Read one chunk; false at the end.
     fn fill(&mut self) -> bool {
-        if self.eof {
+        if self.eof || (self.nonblocking && !self.has_input()) {
             return false;
         }
         let mut buf = [0u8; 16384];

@@ -19,6 +19,16 @@ use super::screen::Row;
 const ALT_ON: &str = "\x1b[?1049h";
 const ALT_OFF: &str = "\x1b[?1049l";
 
+/// What woke the pager up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Key(Key),
+    /// The window changed size.
+    Resize,
+    /// More of a piped text has arrived.
+    Input,
+}
+
 /// What the signal handlers need to put the terminal back.
 struct Saved {
     fd: RawFd,
@@ -176,20 +186,25 @@ impl Terminal {
         self.tty.flush()
     }
 
-    /// The next key; `None` when the window was resized (redraw) or the tty is gone.
-    pub fn key(&mut self) -> io::Result<Option<Key>> {
+    /// The next key, a resize, or (when `input` is given) more text to read on `input`.
+    pub fn event(&mut self, input: Option<RawFd>) -> io::Result<Event> {
         loop {
             if RESIZED.swap(false, Ordering::SeqCst) {
-                return Ok(None);
+                return Ok(Event::Resize);
             }
             if let Some((k, n)) = decode(&self.pending) {
                 self.pending.drain(..n);
-                return Ok(Some(k));
+                return Ok(Event::Key(k));
             }
             if !self.pending.is_empty() && !self.readable(Duration::from_millis(50))? {
                 if let Some((k, n)) = decode_final(&self.pending) {
                     self.pending.drain(..n);
-                    return Ok(Some(k));
+                    return Ok(Event::Key(k));
+                }
+            }
+            if let Some(fd) = input {
+                if self.pending.is_empty() && self.input_first(fd)? {
+                    return Ok(Event::Input);
                 }
             }
             let mut buf = [0u8; 64];
@@ -199,6 +214,26 @@ impl Terminal {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Wait for the tty or `input`; true when only `input` has something.
+    fn input_first(&self, input: RawFd) -> io::Result<bool> {
+        // SAFETY: `input` is the open descriptor of the text being paged; the source owns it
+        // and keeps it open for the whole call.
+        let input = unsafe { std::os::fd::BorrowedFd::borrow_raw(input) };
+        let mut fds = [
+            PollFd::new(self.tty.as_fd(), PollFlags::POLLIN),
+            PollFd::new(input, PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {
+                let tty = fds[0].revents().is_some_and(|r| !r.is_empty());
+                let more = fds[1].revents().is_some_and(|r| !r.is_empty());
+                Ok(more && !tty)
+            }
+            Err(nix::errno::Errno::EINTR) => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 
