@@ -184,9 +184,10 @@ impl<'a> Translator<'a> {
                 self.close_group();
             }
             b'|' if !self.ere => self.no_atom("|"),
+            // `\{` with nothing before it is a literal `{` (GNU: `\{1\}a` matches `{1}a`).
+            b'{' if !self.ere && self.atom.is_none() => self.atom_with(|o| lit(o, b'{')),
             b'{' if !self.ere => match self.interval(b"\\}")? {
-                Some(op) if self.atom.is_some() => self.repeat(&op),
-                Some(_) => return Err("Invalid preceding regular expression".into()),
+                Some(op) => self.repeat(&op),
                 None => return Err("Unmatched \\{".into()),
             },
             b'+' | b'?' if !self.ere => {
@@ -229,8 +230,7 @@ impl<'a> Translator<'a> {
         let body = &rest[..end];
         let valid = !body.is_empty()
             && body.iter().all(|&b| b.is_ascii_digit() || b == b',')
-            && body.iter().filter(|&&b| b == b',').count() <= 1
-            && body != b",";
+            && body.iter().filter(|&&b| b == b',').count() <= 1;
         if !valid {
             if self.ere {
                 return Ok(None);
@@ -296,6 +296,9 @@ impl<'a> Translator<'a> {
                             return Err("Invalid character class name".into());
                         }
                         let _ = write!(class, "[:{name}:]");
+                        if self.peek(0) == Some(b'-') && self.peek(1).is_some_and(|b| b != b']') {
+                            return Err("Invalid range end".into());
+                        }
                     } else {
                         // `[=a=]`, `[.a.]`: in the C locale, the character itself.
                         match body {
@@ -349,7 +352,7 @@ mod tests {
 
     #[test]
     fn bre_table() {
-        let cases: [(&str, Result<&str, &str>); 30] = [
+        let cases: [(&str, Result<&str, &str>); 32] = [
             ("abc", Ok("abc")),
             ("a.c", Ok("a.c")),
             ("a*", Ok("a*")),
@@ -361,6 +364,8 @@ mod tests {
             ("a\\{2\\}", Ok("a{2}")),
             ("a\\{2,\\}", Ok("a{2,}")),
             ("a\\{,2\\}", Ok("a{0,2}")),
+            ("a\\{,\\}", Ok("a{0,}")),
+            ("\\{1\\}a", Ok("\\x7B1\\x7Da")),
             ("a{1}", Ok("a\\x7B1\\x7D")),
             ("a\\|b", Ok("a|b")),
             ("a\\+\\?", Ok("(?:a+)?")),
@@ -423,7 +428,7 @@ mod tests {
 
     #[test]
     fn bracket_table() {
-        let cases: [(&str, Result<&str, &str>); 11] = [
+        let cases: [(&str, Result<&str, &str>); 13] = [
             ("[abc]", Ok("[abc]")),
             ("[^a-z]", Ok("[^a-z]")),
             ("[]a]", Ok("[\\x5Da]")),
@@ -435,6 +440,8 @@ mod tests {
             ("[[=a=][.-.]]", Ok("[a\\x2D]")),
             ("[[:foo:]]", Err("Invalid character class name")),
             ("[abc", Err(UNMATCHED_BRACKET)),
+            ("[[:alpha:]-z]", Err("Invalid range end")),
+            ("[z-a]", Err("Invalid range end")),
         ];
         for (pat, want) in cases {
             for syntax in [Syntax::Basic, Syntax::Extended] {
