@@ -14,7 +14,7 @@
 #   tools  the reference tools the applet tests compare rbox with: GNU grep/sed/tar/gzip/
 #          findutils/coreutils (essential in Debian), original-awk and mawk, busybox-static,
 #          bsdextrautils (hexdump), xxd, binutils (strings), cpio, xz-utils, zstd, procps,
-#          psmisc (killall)
+#          psmisc (killall), debianutils (which), sysvinit-utils (pidof), util-linux (setpriv)
 #   bench  busybox-static and cpio, for the busybox initramfs `just bench` compares against
 #
 # Debian packages are installed with apt-get when running as root; otherwise the script stops
@@ -178,7 +178,7 @@ setup_disk() {
 
 setup_tools() {
     install_packages grep sed tar gzip findutils coreutils original-awk mawk busybox-static \
-        bsdextrautils xxd binutils cpio xz-utils zstd procps psmisc
+        bsdextrautils xxd binutils cpio xz-utils zstd procps psmisc debianutils sysvinit-utils util-linux
 }
 
 setup_bench() {
