@@ -207,7 +207,8 @@ impl Terminal {
                     return Ok(Event::Input);
                 }
             }
-            let mut buf = [0u8; 64];
+            // One byte at a time: keys typed after `q` stay in the terminal for the shell.
+            let mut buf = [0u8; 1];
             match self.tty.read(&mut buf) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
                 Ok(n) => self.pending.extend_from_slice(&buf[..n]),

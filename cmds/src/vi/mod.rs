@@ -116,7 +116,9 @@ fn main_loop(ed: &mut Editor) -> io::Result<i32> {
     let mut screen = screen::Screen::default();
     let mut decoder = keys::Decoder::default();
     let mut out = io::stdout();
-    let mut input = [0u8; 4096];
+    // One byte at a time: what is typed after `:wq` (a console script, IPMI SOL, a fast
+    // typist) stays in the terminal for the shell instead of being read and dropped by us.
+    let mut input = [0u8; 1];
     loop {
         if let Some(sig) = term::fatal_signal() {
             // SIGTERM/SIGHUP: save nothing, give the terminal back, die of the signal.
