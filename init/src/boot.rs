@@ -368,7 +368,7 @@ impl Init {
             Ok(pid) => {
                 let argv = entrypoint.plan().argv.join(" ");
                 self.log
-                    .info(format_args!("started entrypoint {argv} (pid {pid})"));
+                    .notice(format_args!("started entrypoint {argv} (pid {pid})"));
             }
             Err((e, action)) => {
                 self.log
@@ -383,9 +383,9 @@ impl Init {
         match action {
             ExitAction::Stay => self
                 .log
-                .info("entrypoint ended; the machine stays up (rroot.on_exit=shell)"),
+                .notice("entrypoint ended; the machine stays up (rroot.on_exit=shell)"),
             ExitAction::Shutdown(kind) => self.shutdown(kind),
-            ExitAction::Restart(delay) => self.log.info(format_args!(
+            ExitAction::Restart(delay) => self.log.notice(format_args!(
                 "restarting the entrypoint in {} ms",
                 delay.as_millis()
             )),
@@ -545,7 +545,8 @@ impl Init {
                 }
             } else if let Some(ep) = self.entrypoint.as_mut().filter(|e| e.pid() == Some(pid)) {
                 let action = ep.exited(now);
-                self.log.info(format_args!("entrypoint (pid {pid}) {how}"));
+                self.log
+                    .notice(format_args!("entrypoint (pid {pid}) {how}"));
                 self.after_entrypoint(action);
             }
         }
@@ -565,7 +566,7 @@ impl Init {
             };
             if let Some(sig) = self.signals.wait(timeout) {
                 if let Some(kind) = ShutdownKind::from_signal(sig) {
-                    self.log.info(format_args!("{} requested", sig.as_str()));
+                    self.log.notice(format_args!("{} requested", sig.as_str()));
                     self.shutdown(kind);
                 }
             }
@@ -616,6 +617,7 @@ impl Init {
     }
 
     pub fn shutdown(&mut self, kind: ShutdownKind) -> ! {
+        self.log.shutdown_started();
         self.stop_entrypoint();
         let hangup: Vec<_> = self.shell.pid().into_iter().collect();
         let disk = self.root_mounted.then(|| Path::new(root::MOUNT_POINT));

@@ -26,6 +26,9 @@ use std::time::Instant;
 pub enum Level {
     Error = 3,
     Warn = 4,
+    /// Events a person at the console wants to see even while the shell is up: the
+    /// entrypoint starting and ending, a shutdown being asked for.
+    Notice = 5,
     Info = 6,
     Debug = 7,
 }
@@ -89,6 +92,12 @@ impl Log {
         self.shell_up = true;
     }
 
+    /// The machine is shutting down and the shell is being stopped: the console is init's
+    /// again, so the shutdown's steps are seen there.
+    pub fn shutdown_started(&mut self) {
+        self.shell_up = false;
+    }
+
     /// Milliseconds since init started.
     pub fn elapsed_ms(&self) -> f64 {
         self.start.elapsed().as_secs_f64() * 1000.0
@@ -96,6 +105,10 @@ impl Log {
 
     pub fn info(&mut self, msg: impl Display) {
         self.log(Level::Info, msg);
+    }
+
+    pub fn notice(&mut self, msg: impl Display) {
+        self.log(Level::Notice, msg);
     }
 
     pub fn warn(&mut self, msg: impl Display) {
@@ -255,6 +268,37 @@ mod tests {
                 "{printk:?}"
             );
         }
+    }
+
+    #[test]
+    fn notices_and_shutdown_reach_the_console_while_the_shell_is_up() {
+        // printk 4: the kernel echoes only errors, so init prints notices itself.
+        let dir = root(Some("4 4 1 7"));
+        let console = Buffer::default();
+        let mut log = Log::new(Instant::now(), Box::new(console.clone()));
+        log.open(dir.path(), false);
+        log.shell_started();
+        log.info("routine");
+        log.notice("started entrypoint nginx (pid 9)");
+        log.shutdown_started();
+        log.info("unmounted /mnt");
+        assert_eq!(
+            console.lines(),
+            [
+                "init: started entrypoint nginx (pid 9)",
+                "init: unmounted /mnt"
+            ]
+        );
+        let kmsg = std::fs::read_to_string(dir.path().join("dev/kmsg")).expect("test fixture");
+        let kmsg: Vec<String> = kmsg.lines().map(strip_time).collect();
+        assert_eq!(
+            kmsg,
+            [
+                "<7>init: routine",
+                "<5>init: started entrypoint nginx (pid 9)",
+                "<6>init: unmounted /mnt"
+            ]
+        );
     }
 
     #[test]

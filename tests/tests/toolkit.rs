@@ -122,8 +122,9 @@ fn debugging_session_on_the_console() -> Result<(), VmError> {
     vm.expect("23", COMMAND_TIMEOUT)?;
     vm.send(b"/^444$\r")?;
     vm.expect("444", COMMAND_TIMEOUT)?;
+    // The next command goes right after `q`, as a console script would send it: less must
+    // leave it to the shell, not read and drop it.
     vm.send(b"q")?;
-    vm.expect("# ", COMMAND_TIMEOUT)?;
     let after = vm.run("echo pager-done")?;
     vm.check(after.contains("pager-done"), || {
         format!("the shell after less: {after:?}")
