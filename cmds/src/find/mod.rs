@@ -3,7 +3,6 @@
 //!
 //! usage: find [-H|-L|-P] [PATH...] [EXPRESSION]
 
-mod clock;
 mod compare;
 mod eval;
 mod exec;

@@ -11,7 +11,6 @@ use std::path::PathBuf;
 
 use nix::unistd::AccessFlags;
 
-use super::clock;
 use super::compare::{parse_perm, parse_size, AgeTest, NumArg};
 use super::expr::{Exec, Expr, Follow, Settings, TimeField};
 use super::printf;
@@ -291,7 +290,7 @@ impl<'a> Parser<'a> {
             }
             "-daystart" => {
                 let now = (self.origin_ns / NANOS) as i64;
-                self.origin_ns = i128::from(clock::end_of_today(now)) * NANOS;
+                self.origin_ns = i128::from(end_of_today(now)) * NANOS;
                 Expr::True
             }
             "-regextype" => {
@@ -504,6 +503,15 @@ fn type_letters(pred: &str, arg: &str) -> Result<Vec<u8>> {
         letters.push(c);
     }
     Ok(letters)
+}
+
+/// The start of the day after `secs` in local time: where `-daystart` measures ages from.
+fn end_of_today(secs: i64) -> i64 {
+    let tm = crate::date::Zone::Local.tm(crate::date::Instant { secs, nanos: 0 });
+    let since_midnight = tm.map_or(0, |tm| {
+        i64::from(tm.hour * 3600 + tm.minute * 60 + tm.second)
+    });
+    secs - since_midnight + 86400
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use std::fs::Metadata;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
-use super::clock::{self, Tm};
 use super::eval::{other_stat, time_ns, type_letter, Entry};
 use super::expr::TimeField;
 use super::users::Users;
+use crate::date::{self, Instant, Tm, Zone};
 
 /// The bytes `-printf FORMAT` prints for `f` (a `\c` ends the output early).
 pub fn render(format: &[u8], f: &Entry, users: &Users) -> Vec<u8> {
@@ -319,110 +319,37 @@ fn split_ns(ns: i128) -> (i64, u32) {
     (secs, ns.rem_euclid(1_000_000_000) as u32)
 }
 
+/// The broken-down local time (TZ, /etc/localtime) of `secs`, as date(1) has it.
+fn local(secs: i64, nanos: u32) -> Tm {
+    Zone::Local
+        .tm(Instant { secs, nanos })
+        .unwrap_or_else(|_| date::breakdown(Instant { secs, nanos }, 0, "UTC"))
+}
+
 /// `%t`: `Tue Dec  1 20:24:46.6694100320 2026` (ctime with GNU's 10-digit fraction).
 fn ctime(ns: i128) -> String {
     let (secs, frac) = split_ns(ns);
-    let tm = clock::local(secs);
-    format!(
-        "{} {} {:>2} {:02}:{:02}:{:02}.{frac:09}0 {}",
-        tm.day_name(),
-        tm.month_name(),
-        tm.mday,
-        tm.hour,
-        tm.min,
-        tm.sec,
-        tm.year
-    )
+    let tm = local(secs, frac);
+    date::format(&tm, "%a %b %e %H:%M:%S.%N0 %Y")
 }
 
-/// One `%Tk` field.
+/// One `%Tk` field: strftime's `%k`, with GNU find's 10-digit fraction on the seconds.
 fn time_part(ns: i128, k: u8) -> Option<String> {
     let (secs, frac) = split_ns(ns);
-    let tm: Tm = clock::local(secs);
-    let hms = format!("{:02}:{:02}:{:02}", tm.hour, tm.min, tm.sec);
-    let ymd = format!("{:04}-{:02}-{:02}", tm.year, tm.mon + 1, tm.mday);
-    let hour12 = if tm.hour % 12 == 0 { 12 } else { tm.hour % 12 };
-    let ampm = if tm.hour < 12 { "AM" } else { "PM" };
+    let tm = local(secs, frac);
+    let f = |fmt: &str| date::format(&tm, fmt);
     Some(match k {
         b'@' => format!("{secs}.{frac:09}0"),
-        b'Y' => tm.year.to_string(),
-        b'y' => format!("{:02}", tm.year.rem_euclid(100)),
-        b'm' => format!("{:02}", tm.mon + 1),
-        b'd' => format!("{:02}", tm.mday),
-        b'e' => format!("{:>2}", tm.mday),
-        b'H' => format!("{:02}", tm.hour),
-        b'k' => format!("{:>2}", tm.hour),
-        b'I' => format!("{hour12:02}"),
-        b'l' => format!("{hour12:>2}"),
-        b'p' => ampm.to_string(),
-        b'M' => format!("{:02}", tm.min),
-        b'S' => format!("{:02}.{frac:09}0", tm.sec),
-        b'T' => format!("{hms}.{frac:09}0"),
-        b'X' => format!("{hms}.{frac:09}0"),
-        b'Z' => tm.zone.clone(),
-        b'R' => format!("{:02}:{:02}", tm.hour, tm.min),
-        b'r' => format!("{hour12:02}:{:02}:{:02} {ampm}", tm.min, tm.sec),
-        b'+' => format!("{ymd}+{hms}.{frac:09}0"),
-        b'F' => ymd,
-        b'D' | b'x' => format!(
-            "{:02}/{:02}/{:02}",
-            tm.mon + 1,
-            tm.mday,
-            tm.year.rem_euclid(100)
-        ),
-        b'a' => tm.day_name().to_string(),
-        b'A' => full_day(tm.wday).to_string(),
-        b'b' | b'h' => tm.month_name().to_string(),
-        b'B' => full_month(tm.mon).to_string(),
-        b'j' => format!("{:03}", tm.yday + 1),
-        b's' => secs.to_string(),
-        b'w' => tm.wday.to_string(),
-        b'u' => (if tm.wday == 0 { 7 } else { tm.wday }).to_string(),
-        b'z' => {
-            let off = tm.gmtoff;
-            let sign = if off < 0 { '-' } else { '+' };
-            format!("{sign}{:02}{:02}", off.abs() / 3600, off.abs() % 3600 / 60)
-        }
-        b'c' => format!(
-            "{} {} {:>2} {hms} {}",
-            tm.day_name(),
-            tm.month_name(),
-            tm.mday,
-            tm.year
-        ),
+        b'S' => f("%S.%N0"),
+        b'T' | b'X' => f("%H:%M:%S.%N0"),
+        b'+' => f("%Y-%m-%d+%H:%M:%S.%N0"),
+        b'x' => f("%D"),
+        b'c' => f("%a %b %e %H:%M:%S %Y"),
+        b'Y' | b'y' | b'm' | b'd' | b'e' | b'H' | b'k' | b'I' | b'l' | b'p' | b'M' | b'Z'
+        | b'R' | b'r' | b'F' | b'D' | b'a' | b'A' | b'b' | b'h' | b'B' | b'j' | b's' | b'w'
+        | b'u' | b'z' | b'U' | b'W' | b'V' | b'G' | b'g' | b'C' => f(&format!("%{}", k as char)),
         _ => return None,
     })
-}
-
-fn full_day(wday: i32) -> &'static str {
-    const NAMES: [&str; 7] = [
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-    ];
-    NAMES.get(wday as usize).copied().unwrap_or("?")
-}
-
-fn full_month(mon: i32) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    NAMES.get(mon as usize).copied().unwrap_or("?")
 }
 
 /// The `-ls` line: inode, 1K blocks, mode, links, owner, group, size, date, path.
@@ -435,13 +362,13 @@ pub fn ls_line(f: &Entry, users: &Users, now: i64) -> Vec<u8> {
         m.len().to_string()
     };
     let (secs, _) = split_ns(time_ns(m, TimeField::Modify));
-    let tm = clock::local(secs);
+    let tm = local(secs, 0);
     // ls(1): a date more than six months old (or in the future) shows the year.
     let half_year = 31_556_952 / 2;
     let when = if secs > now - half_year && secs <= now {
-        format!("{:02}:{:02}", tm.hour, tm.min)
+        date::format(&tm, "%H:%M")
     } else {
-        format!(" {}", tm.year)
+        date::format(&tm, " %Y")
     };
     let head = format!(
         "{:>9} {:>6} {} {:>3} {:<8} {:<8} {:>8} {} {:>2} {:>5} ",
@@ -452,8 +379,8 @@ pub fn ls_line(f: &Entry, users: &Users, now: i64) -> Vec<u8> {
         user(users, m.uid()),
         group(users, m.gid()),
         size,
-        tm.month_name(),
-        tm.mday,
+        date::format(&tm, "%b"),
+        tm.day,
         when
     );
     let mut line = head.into_bytes();
