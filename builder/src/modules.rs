@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use rroot_init::io_reason;
 use modinfo::ModInfo;
+use rroot_init::io_reason;
 
 /// Drivers a VM or a common server needs to reach its disk, network and console: virtio
 /// (QEMU, cloud VMs), legacy and AHCI SATA, SCSI disks and CD-ROMs, NVMe, Intel NICs as QEMU

@@ -13,8 +13,8 @@ use std::io::{self, Read, Write};
 use anyhow::{anyhow, Context, Result};
 use cpio::newc::{Builder, ModeFileType};
 
-use rroot_init::io_reason;
 use crate::tree::{FileSource, Node, NodeKind, Origin, Tree};
+use rroot_init::io_reason;
 
 /// Write every entry of `tree` and the `TRAILER!!!` to `out`; `mtime` goes into every header.
 pub fn write_archive<W: Write>(tree: &Tree, mtime: u32, mut out: W) -> Result<W> {

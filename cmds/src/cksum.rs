@@ -149,11 +149,7 @@ fn sum_files(applet: &str, kind: Sum, files: &[String]) -> i32 {
 
 pub fn run(args: Vec<OsString>) -> AppletResult {
     let applet = crate::applet_name(&args);
-    let rest: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let rest: Vec<String> = crate::operands(&args);
     if applet == "sum" {
         let mut kind = Sum::Bsd;
         let mut files = Vec::new();

@@ -779,11 +779,7 @@ fn set_clock(t: Instant) -> Result<(), DateError> {
 }
 
 pub fn run(args: Vec<OsString>) -> AppletResult {
-    let rest: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let rest: Vec<String> = crate::operands(&args);
     let o = Options::parse(&rest)?;
     let now = now();
     let when = if let Some(set) = &o.set {

@@ -50,11 +50,7 @@ impl Options {
             seconds: None,
             count: None,
         };
-        let args: Vec<String> = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = crate::operands(&args);
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             let (name, inline) = match arg.split_once('=') {

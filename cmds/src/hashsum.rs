@@ -432,11 +432,7 @@ pub fn check(applet: &str, o: &Options, c: CheckOptions, out: &mut dyn Write) ->
 
 pub fn run(args: Vec<OsString>) -> AppletResult {
     let applet = crate::applet_name(&args);
-    let rest: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let rest: Vec<String> = crate::operands(&args);
     let o = Options::parse(&applet, &rest)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();

@@ -53,11 +53,7 @@ pub enum Options {
 
 impl Options {
     pub fn parse(args: Vec<OsString>) -> Result<Options, UsageError> {
-        let args: Vec<String> = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = crate::operands(&args);
         let mut sig = None;
         let mut i = 0;
         let bad_signal = |s: &str| UsageError(format!("unknown signal: {s}"));

@@ -95,6 +95,14 @@ pub fn applet_name(args: &[OsString]) -> String {
     args.first().map(basename).unwrap_or_default()
 }
 
+/// The arguments after the applet name, as text (bytes that are not UTF-8 become U+FFFD).
+pub fn operands(args: &[OsString]) -> Vec<String> {
+    args.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 fn dispatch(mut args: Vec<OsString>) -> i32 {
     let Some(arg0) = args.first() else {
         eprint!("{RBOX_USAGE}");

@@ -89,11 +89,7 @@ impl Options {
             delim: "\n".into(),
             ..Options::default()
         };
-        let args: Vec<String> = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = crate::operands(&args);
         let mut i = 0;
         let mut only_operands = false;
         while let Some(arg) = args.get(i) {

@@ -38,11 +38,7 @@ impl Options {
             separator: " ".into(),
             ..Options::default()
         };
-        let args: Vec<String> = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = crate::operands(&args);
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             let Some(letters) = arg.strip_prefix('-').filter(|l| !l.is_empty()) else {

@@ -817,11 +817,7 @@ fn tempfile_in(dir: &Path) -> io::Result<std::path::PathBuf> {
 }
 
 pub fn run(args: Vec<OsString>) -> AppletResult {
-    let rest: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let rest: Vec<String> = crate::operands(&args);
     let o = Options::parse(&rest)?;
     let end = if o.zero { 0 } else { b'\n' };
     let cmp = Comparator::new(&o);

@@ -92,11 +92,7 @@ impl Options {
             cmdline: false,
             width: None,
         };
-        let args: Vec<String> = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = crate::operands(&args);
         let mut i = 0;
         while let Some(arg) = args.get(i) {
             i += 1;

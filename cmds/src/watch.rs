@@ -48,11 +48,7 @@ impl Options {
             chgexit: false,
             command: String::new(),
         };
-        let args: Vec<String> = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = crate::operands(&args);
         let mut i = 0;
         while let Some(arg) = args.get(i) {
             if !arg.starts_with('-') || arg == "-" {

@@ -122,11 +122,7 @@ pub fn parse_number(s: &str) -> i64 {
 
 impl Options {
     pub fn parse(args: Vec<OsString>) -> Result<Options, XxdError> {
-        let args: Vec<String> = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = crate::operands(&args);
         let mut o = Options {
             style: Style::Normal,
             revert: false,

@@ -148,7 +148,11 @@ const CASES: &[Case] = &[
     case("stat", &["-c", "%n %s %F %a", "a.txt", "tree"], ""),
     case("du", &["-s", "-k", "tree/x"], ""),
     case("dd", &["bs=3", "count=2", "status=none"], "abcdefghij"),
-    case("dd", &["if=a.txt", "bs=1", "skip=2", "count=4", "status=none"], ""),
+    case(
+        "dd",
+        &["if=a.txt", "bs=1", "skip=2", "count=4", "status=none"],
+        "",
+    ),
     case("ls", &["tree"], ""),
     // system
     case("id", &["-u"], ""),
@@ -163,8 +167,16 @@ const CASES: &[Case] = &[
     case("date", &["-u", "-I", "-d", "@1700000000"], ""),
     case("date", &["-u", "--rfc-3339=ns", "-d", "@1700000000.5"], ""),
     case("date", &["-u", "-d", "1970-01-01 +2 days", "+%F %T"], ""),
-    case("date", &["-u", "-d", "2024-02-29T12:00:00+02:00", "+%c %z"], ""),
-    case("date", &["-u", "-d", "@1609632000", "+%G-%V %U %W %j %a"], ""),
+    case(
+        "date",
+        &["-u", "-d", "2024-02-29T12:00:00+02:00", "+%c %z"],
+        "",
+    ),
+    case(
+        "date",
+        &["-u", "-d", "@1609632000", "+%G-%V %U %W %j %a"],
+        "",
+    ),
     case("date", &["-u", "-r", "a.txt", "+%Y"], ""),
     case("date", &["-d", "garbage"], ""),
     case("printenv", &["LC_ALL"], ""),
@@ -291,7 +303,11 @@ fn literal_cases() {
     // df: the header and a line for the filesystem holding the work directory.
     let r = links.run("df", &["-h", "."]);
     check(&r, 0, "Filesystem", "df -h");
-    assert_eq!(r.out.lines().count(), 2, "df -h . prints one filesystem: {r:?}");
+    assert_eq!(
+        r.out.lines().count(),
+        2,
+        "df -h . prints one filesystem: {r:?}"
+    );
     // mktemp makes a unique file that exists.
     let r = links.run("mktemp", &["-p", ".", "t.XXXXXX"]);
     assert_eq!(r.code, 0, "{r:?}");
@@ -303,7 +319,10 @@ fn literal_cases() {
     assert_eq!(got, (1..=20).collect::<Vec<_>>(), "{r:?}");
     // yes stops quietly when its reader goes away (SIGPIPE, not an EPIPE error).
     let r = links.script("yes hi | head -n 3");
-    assert_eq!((r.code, r.out.as_str(), r.err.as_str()), (0, "hi\nhi\nhi\n", ""));
+    assert_eq!(
+        (r.code, r.out.as_str(), r.err.as_str()),
+        (0, "hi\nhi\nhi\n", "")
+    );
     // split writes pieces named xaa, xab…
     let r = links.run_in("split", &["-l", "2"], b"1\n2\n3\n4\n5\n");
     assert_eq!(r.code, 0, "{r:?}");
@@ -341,5 +360,12 @@ fn literal_cases() {
     // crate's multi-line explanation after the first line: a difference we keep for now.)
     let r = links.run_in("sed", &["s/\\(/x/"], b"a\n");
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.err.lines().next().unwrap_or_default().contains("invalid regex '('"), "{r:?}");
+    assert!(
+        r.err
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("invalid regex '('"),
+        "{r:?}"
+    );
 }

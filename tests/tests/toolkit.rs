@@ -33,7 +33,9 @@ fn debugging_session_on_the_console() -> Result<(), VmError> {
         || format!("grep -rn ERROR /var/log printed {hits:?}"),
     )?;
     let (status, _) = vm.run_status("grep -q nothing-like-this /var/log/app/sys.log")?;
-    vm.check(status == 1, || format!("grep with no match exited {status}"))?;
+    vm.check(status == 1, || {
+        format!("grep with no match exited {status}")
+    })?;
 
     // find over the whole machine (/proc and /sys included) with -exec.
     let found = vm.run_status_within(
@@ -41,23 +43,22 @@ fn debugging_session_on_the_console() -> Result<(), VmError> {
         Duration::from_secs(120),
     )?;
     vm.check(
-        lines(&found.1)
-            == [
-                "2 /var/log/app/old/net.log",
-                "3 /var/log/app/sys.log",
-            ],
+        lines(&found.1) == ["2 /var/log/app/old/net.log", "3 /var/log/app/sys.log"],
         || format!("find / -name … -exec wc -l printed {:?}", found.1),
     )?;
 
     // sed -i edits in place.
     vm.run("sed -i 's/disk full/disk ok/' /var/log/app/sys.log")?;
     let edited = vm.run("cat /var/log/app/sys.log")?;
-    vm.check(lines(&edited) == ["ok start", "ERROR disk ok", "ok retry"], || {
-        format!("after sed -i: {edited:?}")
-    })?;
+    vm.check(
+        lines(&edited) == ["ok start", "ERROR disk ok", "ok retry"],
+        || format!("after sed -i: {edited:?}"),
+    )?;
 
     // awk '{print $1}' | sort | uniq -c
-    let counts = vm.run("cat /var/log/app/sys.log /var/log/app/old/net.log | awk '{print $1}' | sort | uniq -c")?;
+    let counts = vm.run(
+        "cat /var/log/app/sys.log /var/log/app/old/net.log | awk '{print $1}' | sort | uniq -c",
+    )?;
     let counts: Vec<String> = lines(&counts)
         .iter()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -67,7 +68,9 @@ fn debugging_session_on_the_console() -> Result<(), VmError> {
     })?;
 
     // A tar czf / tar xzf round trip, checked with sha256sum.
-    vm.run("tar czf /tmp/logs.tgz -C /var/log app && mkdir /tmp/x && tar xzf /tmp/logs.tgz -C /tmp/x")?;
+    vm.run(
+        "tar czf /tmp/logs.tgz -C /var/log app && mkdir /tmp/x && tar xzf /tmp/logs.tgz -C /tmp/x",
+    )?;
     let sums = vm.run("cd /var/log && sha256sum app/sys.log app/old/net.log > /tmp/sums && cd /tmp/x && sha256sum -c /tmp/sums")?;
     vm.check(
         lines(&sums) == ["app/sys.log: OK", "app/old/net.log: OK"],

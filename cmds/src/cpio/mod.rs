@@ -60,11 +60,7 @@ pub struct Options {
 
 impl Options {
     pub fn parse(args: Vec<OsString>) -> Result<Options, UsageError> {
-        let args: Vec<String> = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = crate::operands(&args);
         let mut op = None;
         let mut o = Options {
             op: Op::In,
