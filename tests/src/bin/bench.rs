@@ -1,6 +1,6 @@
 //! `just bench`: the figures of issue 2, printed, not enforced.
 //!
-//! - size of `rbox` and of `out/initramfs.cpio.gz` (target ≤ 2.0 MiB);
+//! - size of `rbox` and of `out/initramfs.cpio.gz` (target ≤ 2.5 MiB for the default preset);
 //! - guest uptime (`/proc/uptime`) when the shell first runs a command, median of 5 boots,
 //!   alternating in the same run with a busybox initramfs built from Debian's `busybox-static`
 //!   whose `/init` mounts proc, sys and dev and execs `sh` (target: ratio ≤ 1.05);
@@ -37,7 +37,8 @@ use rroot_vmtests::{
 };
 
 const MIB: f64 = 1024.0 * 1024.0;
-const TARGET_INITRAMFS_MIB: f64 = 2.0;
+/// The console toolkit's budget for the default preset (issue 7), gzip as u-root's is measured.
+const TARGET_INITRAMFS_MIB: f64 = 2.5;
 const TARGET_BOOT_RATIO: f64 = 1.05;
 const TARGET_PID1_RSS_MIB: f64 = 2.0;
 const TARGET_ENTRYPOINT_MS: f64 = 50.0;
