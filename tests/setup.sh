@@ -15,7 +15,8 @@
 #          findutils/coreutils (essential in Debian), original-awk and mawk, busybox-static,
 #          bsdextrautils (hexdump), xxd, binutils (strings), cpio, xz-utils, zstd, procps,
 #          psmisc (killall), debianutils (which), sysvinit-utils (pidof), util-linux (setpriv)
-#   bench  busybox-static and cpio, for the busybox initramfs `just bench` compares against
+#   bench  busybox-static and cpio, for the busybox initramfs `just bench` compares against;
+#          binutils (nm) for the size table
 #
 # Debian packages are installed with apt-get when running as root; otherwise the script stops
 # and says what to install. Nothing is downloaded from outside Debian's and Rust's own servers.
@@ -182,7 +183,8 @@ setup_tools() {
 }
 
 setup_bench() {
-    install_packages busybox-static cpio
+    # binutils: nm for the symbol-size table.
+    install_packages busybox-static cpio binutils
 }
 
 main() {
