@@ -3,7 +3,8 @@
 # what is already there is left alone, so `just test` runs it every time.
 #
 # Usage: tests/setup.sh [build] [vm] [net] [disk] [tools] [bench]   (no argument: all but bench)
-#   build  Rust target x86_64-unknown-linux-musl (rbox is a static musl binary)
+#   build  Rust target x86_64-unknown-linux-musl (rbox is a static musl binary); binutils
+#          (objcopy, which rroot initramfs uses)
 #   vm     qemu-system-x86_64, and Debian's stock kernel (linux-image-amd64) unpacked into
 #          .cache/kernel/root (boot/vmlinuz-*, lib/modules/*); KERNEL= skips the download
 #   net    iproute2 and dnsmasq for the DHCP tests in network namespaces
@@ -69,6 +70,8 @@ install_packages() {
 
 setup_build() {
     command -v cargo >/dev/null || die "cargo: not found: install Rust with rustup (https://rustup.rs)"
+    # objcopy: `rroot initramfs` strips rbox's unused unwind tables with it.
+    install_packages binutils
     if command -v rustup >/dev/null; then
         if ! rustup target list --installed | grep -qx "$musl_target"; then
             log "rustup target add $musl_target"
