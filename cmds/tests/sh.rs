@@ -3,6 +3,30 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+// The dash comparison by POSIX section (XCU chapter 2 and the shell's utilities): each file
+// holds `AGREE`, scripts whose stdout and exit status must match dash's, and `DIFFER`, the
+// differences kept on purpose with the reason (checked to still differ, so none goes stale).
+#[path = "sh/s2_10_grammar.rs"]
+mod s2_10_grammar;
+#[path = "sh/s2_14_special_builtins.rs"]
+mod s2_14_special_builtins;
+#[path = "sh/s2_2_quoting.rs"]
+mod s2_2_quoting;
+#[path = "sh/s2_3_tokens.rs"]
+mod s2_3_tokens;
+#[path = "sh/s2_5_parameters.rs"]
+mod s2_5_parameters;
+#[path = "sh/s2_6_expansions.rs"]
+mod s2_6_expansions;
+#[path = "sh/s2_7_redirection.rs"]
+mod s2_7_redirection;
+#[path = "sh/s2_9_commands.rs"]
+mod s2_9_commands;
+#[path = "sh/utilities.rs"]
+mod utilities;
+
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,7 +41,7 @@ fn env() -> Env {
     let bin = dir.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     let sh = bin.join("sh");
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_rbox"), &sh).unwrap();
+    std::os::unix::fs::symlink(common::rbox(), &sh).unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     for f in ["a.txt", "b.txt", "c.log", ".hidden"] {
@@ -29,11 +53,21 @@ fn env() -> Env {
 }
 
 fn run(shell: &Path, dir: &Path, script: &str, stdin: &str) -> Output {
+    let mut cmd = Command::new(shell);
+    cmd.arg("-c").arg(script).arg("name");
+    spawn(cmd, dir, stdin)
+}
+
+/// The script read from standard input (`sh -s p1 'p 2'`), as a pipe into the shell.
+fn run_stdin(shell: &Path, dir: &Path, script: &str) -> Output {
+    let mut cmd = Command::new(shell);
+    cmd.arg("-s");
+    spawn(cmd, dir, script)
+}
+
+fn spawn(mut cmd: Command, dir: &Path, stdin: &str) -> Output {
     use std::io::Write;
-    let mut child = Command::new(shell)
-        .arg("-c")
-        .arg(script)
-        .arg("name")
+    let mut child = cmd
         .arg("p1")
         .arg("p 2")
         .current_dir(dir.join("work"))
@@ -45,9 +79,90 @@ fn run(shell: &Path, dir: &Path, script: &str, stdin: &str) -> Output {
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
+    // A shell that stops reading early (exit in the middle) closes the pipe: not an error.
+    let _ = input.write_all(stdin.as_bytes());
     drop(input);
     child.wait_with_output().unwrap()
+}
+
+/// How a section's scripts reach the shell.
+#[derive(Clone, Copy)]
+pub enum Via {
+    /// `sh -c SCRIPT name p1 'p 2'`
+    Arg,
+    /// `sh -s p1 'p 2'` with the script on standard input
+    Stdin,
+}
+
+/// Scratch files the scripts may create in the work directory; removed after each script.
+const SCRATCH: [&str; 9] = ["out", "err", "f3", "empty", "s.sh", "s", "ns", "tmp", "in"];
+
+fn outcome(o: &Output) -> String {
+    format!(
+        "{:?} {:?} stderr {:?}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Run a section's table against dash: every `agree` script gives the same stdout and exit
+/// status, every `differ` script (kept on purpose, with its reason) still differs. Prints the
+/// count, which the closing note and README quote.
+pub fn section(name: &str, via: Via, agree: &[&str], differ: &[(&str, &str)]) {
+    let Some(dash) = dash() else {
+        panic!("dash is needed to compare (apt-get install dash)");
+    };
+    let e = env();
+    let go = |shell: &Path, script: &str| match via {
+        Via::Arg => run(shell, e.dir.path(), script, ""),
+        Via::Stdin => run_stdin(shell, e.dir.path(), script),
+    };
+    let clean = || {
+        for f in SCRATCH {
+            let p = e.dir.path().join("work").join(f);
+            let _ = std::fs::remove_file(&p);
+            let _ = std::fs::remove_dir_all(&p);
+        }
+    };
+    let mut failures = Vec::new();
+    for script in agree {
+        let ours = go(&e.sh, script);
+        clean();
+        let theirs = go(&dash, script);
+        clean();
+        if ours.stdout != theirs.stdout || ours.status.code() != theirs.status.code() {
+            failures.push(format!(
+                "script {script:?}\n  rbox: {}\n  dash: {}",
+                outcome(&ours),
+                outcome(&theirs)
+            ));
+        }
+    }
+    for (script, why) in differ {
+        let ours = go(&e.sh, script);
+        clean();
+        let theirs = go(&dash, script);
+        clean();
+        if ours.stdout == theirs.stdout && ours.status.code() == theirs.status.code() {
+            failures.push(format!(
+                "kept difference no longer differs (move it to AGREE): {script:?} ({why})"
+            ));
+        }
+    }
+    println!(
+        "sh vs dash, {name}: {} scripts, {} agree; {} differences kept on purpose",
+        agree.len(),
+        agree.len() - failures.len().min(agree.len()),
+        differ.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{name}: {} of {} differ:\n{}",
+        failures.len(),
+        agree.len() + differ.len(),
+        failures.join("\n")
+    );
 }
 
 fn dash() -> Option<PathBuf> {

@@ -1,9 +1,6 @@
 //! Builtins: the ones that must change the shell itself (XCU §2.14 special builtins, `cd`,
 //! `read`, `wait`, `local`) and a few cheap ones that save a fork (`test`, `echo`, `printf`-less).
 
-use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::Pid;
-
 use super::arith::parse_number;
 use super::exec::{err, Ex, Flow, Found, Shell};
 use super::fdio;
@@ -141,7 +138,7 @@ pub fn run(sh: &mut Shell, argv: &[String]) -> Ex {
         "eval" => sh.eval_text(&args.join(" ")),
         "." | "source" => dot(sh, args),
         "read" => Ok(read(sh, args)),
-        "wait" => Ok(wait(sh, args)),
+        "wait" => Ok(super::jobs::wait(sh, args)),
         "test" => Ok(test(args)),
         "[" => {
             if args.last().is_some_and(|a| a == "]") {
@@ -528,38 +525,6 @@ fn read(sh: &mut Shell, args: &[String]) -> i32 {
     i32::from(eof)
 }
 
-fn wait(sh: &mut Shell, args: &[String]) -> i32 {
-    let mut st = 0;
-    let targets: Vec<i32> = if args.is_empty() {
-        sh.jobs.iter().map(|j| j.0).collect()
-    } else {
-        args.iter().filter_map(|a| a.parse().ok()).collect()
-    };
-    for pid in targets {
-        let known = sh.jobs.iter().position(|j| j.0 == pid);
-        st = match known.map(|k| sh.jobs[k].1) {
-            None => 127,
-            Some(Some(done)) => done,
-            Some(None) => loop {
-                match waitpid(Pid::from_raw(pid), None) {
-                    Ok(WaitStatus::Exited(_, c)) => break c,
-                    Ok(WaitStatus::Signaled(_, s, _)) => break 128 + s as i32,
-                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                    Err(_) => break 127,
-                }
-            },
-        };
-        if let Some(k) = known {
-            sh.jobs[k].1 = Some(st);
-        }
-    }
-    if args.is_empty() {
-        sh.jobs.clear();
-        return 0;
-    }
-    st
-}
-
 /// `command [-v|-V] name args`: run skipping functions, or describe.
 fn command(sh: &mut Shell, args: &[String]) -> Ex {
     match args.first().map(String::as_str) {
@@ -692,7 +657,7 @@ fn trap(sh: &mut Shell, args: &[String]) -> i32 {
             "-" if keep_ignored => SigHandler::SigIgn,
             "-" => SigHandler::SigDfl,
             _ => {
-                super::exec::catch_signal(sig);
+                super::signals::catch_signal(sig);
                 sh.traps.push((sig as i32, action.clone()));
                 continue;
             }

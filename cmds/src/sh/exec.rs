@@ -3,22 +3,20 @@
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::sys::signal::{self, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::stat::Mode;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-use nix::unistd::{ForkResult, Pid};
 
+use super::jobs::Jobs;
 use super::parser::{self, assignment_split, Cmd, Redir, RedirKind, Simple};
-use super::{builtins, fdio};
+use super::{builtins, fdio, signals};
 
 #[derive(Debug, Clone)]
 pub struct Var {
     pub value: String,
     pub exported: bool,
+    pub readonly: bool,
 }
 
 /// Why execution stops early. `Fail` is an already reported, non-fatal failure of one command.
@@ -43,12 +41,23 @@ pub struct Shell {
     pub status: i32,
     pub pid: i32,
     pub last_bg: Option<i32>,
-    /// Background children: pid and exit status once reaped.
-    pub jobs: Vec<(i32, Option<i32>)>,
+    pub jobs: Jobs,
+    /// `set` options (see `options.rs` for their names and letters).
     pub errexit: bool,
     pub xtrace: bool,
     pub nounset: bool,
     pub noglob: bool,
+    pub allexport: bool,
+    pub noclobber: bool,
+    pub monitor: bool,
+    pub verbose: bool,
+    pub noexec: bool,
+    pub ignoreeof: bool,
+    pub notify: bool,
+    /// `alias` definitions: name to replacement text.
+    pub aliases: HashMap<String, String>,
+    /// `hash`: command name to the path found for it (cleared when PATH changes).
+    pub hashed: HashMap<String, String>,
     pub interactive: bool,
     /// The shell ignores SIGINT/SIGQUIT itself; children must get them back.
     pub owns_sigint: bool,
@@ -98,6 +107,7 @@ impl Shell {
                     Var {
                         value,
                         exported: true,
+                        readonly: false,
                     },
                 );
             }
@@ -110,11 +120,20 @@ impl Shell {
             status: 0,
             pid: std::process::id() as i32,
             last_bg: None,
-            jobs: Vec::new(),
+            jobs: Jobs::default(),
             errexit: false,
             xtrace: false,
             nounset: false,
             noglob: false,
+            allexport: false,
+            noclobber: false,
+            monitor: false,
+            verbose: false,
+            noexec: false,
+            ignoreeof: false,
+            notify: false,
+            aliases: HashMap::new(),
+            hashed: HashMap::new(),
             interactive: false,
             owns_sigint: false,
             in_child: false,
@@ -145,29 +164,45 @@ impl Shell {
         self.vars.get(name).map(|v| v.value.clone())
     }
 
+    /// Assign `name`, ignoring a read-only variable's refusal (callers that must report it use
+    /// `try_set`).
     pub fn set(&mut self, name: &str, value: String) {
+        let _ = self.try_set(name, value);
+    }
+
+    /// Assign `name`: `set -a` exports it, PATH forgets hashed commands; a read-only variable
+    /// is left alone and the error message is returned.
+    pub fn try_set(&mut self, name: &str, value: String) -> Result<(), String> {
+        if name == "PATH" {
+            self.hashed.clear();
+        }
+        let export = self.allexport;
         match self.vars.get_mut(name) {
-            Some(v) => v.value = value,
+            Some(v) if v.readonly => return Err(format!("{name}: is read only")),
+            Some(v) => {
+                v.value = value;
+                v.exported |= export;
+            }
             None => {
                 self.vars.insert(
                     name.to_string(),
                     Var {
                         value,
-                        exported: false,
+                        exported: export,
+                        readonly: false,
                     },
                 );
             }
         }
+        Ok(())
     }
 
     pub fn set_exported(&mut self, name: &str, value: String) {
-        self.vars.insert(
-            name.to_string(),
-            Var {
-                value,
-                exported: true,
-            },
-        );
+        if self.try_set(name, value).is_ok() {
+            if let Some(v) = self.vars.get_mut(name) {
+                v.exported = true;
+            }
+        }
     }
 
     pub fn ifs(&self) -> String {
@@ -179,7 +214,7 @@ impl Shell {
     pub fn exec(&mut self, cmd: &Cmd) -> Ex {
         let st = self.exec_inner(cmd)?;
         self.status = st;
-        if PENDING.load(Ordering::Relaxed) != 0 {
+        if signals::pending() {
             self.run_traps()?;
         }
         if self.interrupted {
@@ -347,68 +382,6 @@ impl Shell {
         }
     }
 
-    fn pipeline(&mut self, cmds: &[Cmd]) -> Ex {
-        if cmds.len() == 1 {
-            return self.exec(&cmds[0]);
-        }
-        let mut pids = Vec::new();
-        let mut prev: Option<i32> = None;
-        for (i, c) in cmds.iter().enumerate() {
-            let last = i + 1 == cmds.len();
-            let pipe = if last {
-                None
-            } else {
-                match fdio::pipe() {
-                    Ok(p) => Some(p),
-                    Err(e) => {
-                        err(&format!("pipe: {}", e.desc()));
-                        break;
-                    }
-                }
-            };
-            let pid = self.fork_child(false, |sh| {
-                if let Some(r) = prev {
-                    fdio::move_to(r, 0);
-                }
-                if let Some((r, w)) = pipe {
-                    fdio::close(r);
-                    fdio::move_to(w, 1);
-                }
-                sh.child_run(c)
-            });
-            if let Some(r) = prev.take() {
-                fdio::close(r);
-            }
-            if let Some((r, w)) = pipe {
-                fdio::close(w);
-                prev = Some(r);
-            }
-            pids.extend(pid);
-        }
-        if let Some(r) = prev {
-            fdio::close(r);
-        }
-        let mut st = 1;
-        for pid in pids {
-            st = self.wait_fg(pid);
-        }
-        Ok(st)
-    }
-
-    fn background(&mut self, cmd: &Cmd) {
-        let pid = self.fork_child(true, |sh| {
-            // XCU §2.9.3: without job control, asynchronous lists read /dev/null.
-            if let Ok(fd) = fdio::open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
-                fdio::move_to(fd, 0);
-            }
-            sh.child_run(cmd)
-        });
-        if let Some(pid) = pid {
-            self.last_bg = Some(pid);
-            self.jobs.push((pid, None));
-        }
-    }
-
     /// Run `cmd` as the whole life of a forked child: simple commands exec without another fork.
     pub fn child_run(&mut self, cmd: &Cmd) -> i32 {
         let mut c = cmd;
@@ -429,101 +402,12 @@ impl Shell {
         }
     }
 
-    /// Fork; the child runs `f` and exits with its status. `None` if fork failed (reported).
-    pub fn fork_child(&mut self, bg: bool, f: impl FnOnce(&mut Shell) -> i32) -> Option<i32> {
-        // SAFETY: the shell is single-threaded, so the child may run arbitrary code after fork.
-        match unsafe { nix::unistd::fork() } {
-            Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
-            Ok(ForkResult::Child) => {
-                self.in_child = true;
-                self.interactive = false;
-                self.jobs.clear();
-                self.exit_trap = None;
-                // XCU §2.11: a subshell's traps with commands are reset to the default.
-                for (sig, _) in std::mem::take(&mut self.traps) {
-                    if let Ok(s) = Signal::try_from(sig) {
-                        // SAFETY: SIG_DFL installs no handler code.
-                        let _ = unsafe { signal::signal(s, SigHandler::SigDfl) };
-                    }
-                }
-                PENDING.store(0, Ordering::Relaxed);
-                reset_signals(self.owns_sigint);
-                self.owns_sigint = false;
-                if bg {
-                    // XCU §2.11: asynchronous lists ignore SIGINT and SIGQUIT without job control.
-                    for s in [Signal::SIGINT, Signal::SIGQUIT] {
-                        // SAFETY: SIG_IGN installs no handler code.
-                        let _ = unsafe { signal::signal(s, SigHandler::SigIgn) };
-                    }
-                }
-                let st = f(self);
-                let st = self.run_exit_trap(st);
-                fdio::exit(st)
-            }
-            Err(e) => {
-                err(&format!("fork: {}", e.desc()));
-                None
-            }
-        }
-    }
-
-    /// Run the actions of trapped signals that arrived since the last command.
-    pub fn run_traps(&mut self) -> Result<(), Flow> {
-        let pending = PENDING.swap(0, Ordering::Relaxed);
-        for (sig, action) in self.traps.clone() {
-            if pending & (1u64 << sig) != 0 {
-                let st = self.status;
-                self.eval_text(&action)?;
-                self.status = st;
-            }
-        }
-        Ok(())
-    }
-
     pub fn run_exit_trap(&mut self, st: i32) -> i32 {
         if let Some(t) = self.exit_trap.take() {
             self.status = st;
             let _ = self.eval_text(&t);
         }
         st
-    }
-
-    /// Wait for a foreground child; a signal death is 128+signal.
-    pub fn wait_fg(&mut self, pid: i32) -> i32 {
-        loop {
-            match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WUNTRACED)) {
-                Ok(WaitStatus::Exited(_, c)) => return c,
-                Ok(WaitStatus::Signaled(_, sig, _)) => {
-                    if self.interactive && sig == Signal::SIGINT && !self.interrupted {
-                        self.interrupted = true;
-                        fdio::write_all(2, b"\n");
-                    }
-                    return 128 + sig as i32;
-                }
-                // Without job control a stopped child would hang the shell: let it go on.
-                Ok(WaitStatus::Stopped(p, _)) => {
-                    let _ = signal::kill(p, Signal::SIGCONT);
-                }
-                Ok(_) | Err(Errno::EINTR) => {}
-                Err(_) => return 127,
-            }
-        }
-    }
-
-    /// Collect finished background children so they don't linger as zombies.
-    pub fn reap_jobs(&mut self) {
-        for job in self.jobs.iter_mut().filter(|j| j.1.is_none()) {
-            match waitpid(Pid::from_raw(job.0), Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, c)) => job.1 = Some(c),
-                Ok(WaitStatus::Signaled(_, s, _)) => job.1 = Some(128 + s as i32),
-                Err(_) => job.1 = Some(127),
-                Ok(_) => {}
-            }
-        }
-        if self.jobs.len() > 64 {
-            let last = self.last_bg;
-            self.jobs.retain(|j| j.1.is_none() || Some(j.0) == last);
-        }
     }
 
     // ---- simple commands ----
@@ -738,7 +622,7 @@ impl Shell {
             err(&format!("{name}: not found"));
             return 127;
         };
-        reset_signals(self.owns_sigint);
+        signals::reset_signals(self.owns_sigint);
         let Err(mut e) = nix::unistd::execve(&cpath, &cargs, &env);
         if e == Errno::ENOENT && matches!(found, Found::Applet) {
             // No /proc (a bare chroot): the image's own copy of rbox.
@@ -904,58 +788,6 @@ pub fn restore(saved: Vec<(i32, Option<i32>)>) {
             }
             None => fdio::close(fd),
         }
-    }
-}
-
-/// What a child must not inherit from the shell: an ignored SIGINT/SIGQUIT (when the shell set
-/// it), and a blocked signal mask.
-pub fn reset_signals(owns_sigint: bool) {
-    if owns_sigint {
-        for s in [
-            Signal::SIGINT,
-            Signal::SIGQUIT,
-            Signal::SIGTSTP,
-            Signal::SIGTTIN,
-            Signal::SIGTTOU,
-        ] {
-            // SAFETY: SIG_DFL installs no handler code.
-            let _ = unsafe { signal::signal(s, SigHandler::SigDfl) };
-        }
-    }
-    let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-}
-
-/// Trapped signals that arrived and whose actions haven't run yet, one bit per signal number.
-static PENDING: AtomicU64 = AtomicU64::new(0);
-
-extern "C" fn note_signal(sig: libc::c_int) {
-    if (1..64).contains(&sig) {
-        PENDING.fetch_or(1u64 << sig, Ordering::Relaxed);
-    }
-}
-
-/// Have `sig` noted for `run_traps` (`trap ACTION SIG`).
-pub fn catch_signal(sig: Signal) {
-    let act = signal::SigAction::new(
-        SigHandler::Handler(note_signal),
-        signal::SaFlags::SA_RESTART,
-        SigSet::empty(),
-    );
-    // SAFETY: the handler only does an atomic fetch_or, which is async-signal-safe.
-    let _ = unsafe { signal::sigaction(sig, &act) };
-}
-
-/// Interactive shells survive Ctrl-C and Ctrl-\ (they go to the foreground command).
-pub fn ignore_interactive_signals() {
-    for s in [
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-        Signal::SIGTSTP,
-        Signal::SIGTTIN,
-        Signal::SIGTTOU,
-    ] {
-        // SAFETY: SIG_IGN installs no handler code.
-        let _ = unsafe { signal::signal(s, SigHandler::SigIgn) };
     }
 }
 

@@ -24,7 +24,10 @@ mod exec;
 mod expand;
 mod fdio;
 mod glob;
+mod jobs;
+mod options;
 mod parser;
+mod signals;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -361,7 +364,7 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
         }
     };
     if sh.interactive {
-        exec::ignore_interactive_signals();
+        signals::ignore_interactive_signals();
         sh.owns_sigint = true;
     }
     if o.login {
