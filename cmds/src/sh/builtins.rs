@@ -10,9 +10,10 @@ const SPECIAL: [&str; 14] = [
     ":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set",
     "shift", "trap", "unset",
 ];
-const REGULAR: [&str; 16] = [
-    "[", "cd", "command", "echo", "false", "getopts", "local", "printf", "pwd", "read", "source",
-    "test", "true", "type", "umask", "wait",
+const REGULAR: [&str; 25] = [
+    "[", "alias", "bg", "cd", "command", "echo", "false", "fc", "fg", "getopts", "hash", "history",
+    "jobs", "kill", "local", "printf", "pwd", "read", "source", "test", "true", "type", "umask",
+    "unalias", "wait",
 ];
 
 pub fn is_special(name: &str) -> bool {
@@ -139,6 +140,8 @@ pub fn run(sh: &mut Shell, argv: &[String]) -> Ex {
         "." | "source" => dot(sh, args),
         "read" => Ok(read(sh, args)),
         "wait" => Ok(super::jobs::wait(sh, args)),
+        "jobs" | "fg" | "bg" | "kill" => super::jobs::builtin(sh, argv),
+        "history" | "fc" => super::history::builtin(sh, argv),
         "test" => Ok(test(args)),
         "[" => {
             if args.last().is_some_and(|a| a == "]") {

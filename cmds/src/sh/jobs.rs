@@ -193,3 +193,27 @@ pub fn wait(sh: &mut Shell, args: &[String]) -> i32 {
     }
     st
 }
+
+/// The job-control builtins: `jobs`, `fg`, `bg`, `kill`.
+pub fn builtin(sh: &mut Shell, argv: &[String]) -> Ex {
+    match argv[0].as_str() {
+        "jobs" => {
+            for (pid, st) in &sh.jobs.list {
+                let state = if st.is_some() { "Done" } else { "Running" };
+                fdio::write_all(1, format!("{pid} {state}\n").as_bytes());
+            }
+            Ok(0)
+        }
+        "kill" => {
+            let argv = argv.to_vec();
+            match sh.fork_child(false, |c| c.exec_external(&argv, &[], &[])) {
+                Some(pid) => Ok(sh.wait_fg(pid)),
+                None => Ok(2),
+            }
+        }
+        other => {
+            err(&format!("{other}: no job control"));
+            Ok(1)
+        }
+    }
+}

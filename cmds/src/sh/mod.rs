@@ -24,6 +24,7 @@ mod exec;
 mod expand;
 mod fdio;
 mod glob;
+mod history;
 mod jobs;
 mod options;
 mod parser;
