@@ -37,10 +37,6 @@ pub fn eval(text: &str, vars: &mut dyn ArithVars) -> R {
         vars,
         skip: 0,
     };
-    e.ws();
-    if e.i == e.s.len() {
-        return Ok(0);
-    }
     let v = e.assign()?;
     e.ws();
     if e.i < e.s.len() {
@@ -264,7 +260,7 @@ impl Eval<'_> {
         let tok: String = self.s[start..self.i].iter().collect();
         if tok.is_empty() {
             let rest: String = self.s[self.i..].iter().collect();
-            return Err(format!("syntax error: \"{}\"", rest.trim()));
+            return Err(format!("expecting primary: \"{}\"", rest.trim()));
         }
         parse_number(&tok).ok_or_else(|| format!("bad number '{tok}'"))
     }
@@ -326,8 +322,8 @@ mod tests {
             ("0 && 1 / 0", Ok(0)),
             ("y = 5", Ok(5)),
             ("x += 1", Ok(42)),
-            ("", Ok(0)),
-            ("2 +", Err("syntax error: \"\"".into())),
+            ("", Err("expecting primary: \"\"".into())),
+            ("2 +", Err("expecting primary: \"\"".into())),
             ("1 2", Err("syntax error: \"1 2\"".into())),
             ("- -3", Ok(3)),
         ];

@@ -1,8 +1,14 @@
 //! Word expansion (XCU §2.6): tilde, parameters, command substitution, arithmetic, field
 //! splitting, pathname expansion and quote removal, done in one pass over the raw word.
+//! Parameters live in expand_param.rs, command substitution and `$((…))` in expand_subst.rs.
 
-use super::exec::{err, Ex, Flow, Shell};
-use super::{arith, fdio, glob};
+use super::exec::{Flow, Shell};
+use super::glob;
+
+#[path = "expand_param.rs"]
+mod param;
+#[path = "expand_subst.rs"]
+mod subst;
 
 /// One field being built: its text, the same text as a pattern (quoted characters escaped),
 /// whether it has unquoted glob characters, and whether it exists even if empty (quotes seen).
@@ -18,15 +24,21 @@ struct Field {
 struct Fields {
     done: Vec<Field>,
     cur: Field,
+    /// Field splitting applies (command words); otherwise one string comes out.
     split: bool,
     ifs: String,
-    /// The last field ended on IFS white space; a following non-white delimiter joins it.
+    /// The last field ended on IFS white space: a following non-white delimiter joins it
+    /// instead of making an empty field (XCU §2.6.5 rule 3b).
     after_ws: bool,
+    /// Something other than `$@` was expanded or written: a quoted `"$@"` with no
+    /// positional parameters makes no field, but `"$e$@"` or `"x$@"` make one.
+    content: bool,
 }
 
 impl Fields {
     fn lit(&mut self, c: char, quoted: bool) {
         self.after_ws = false;
+        self.content = true;
         self.cur.text.push(c);
         if quoted {
             if matches!(c, '*' | '?' | '[' | '\\' | ']') {
@@ -45,18 +57,22 @@ impl Fields {
         }
     }
 
-    /// Text produced by an unquoted expansion: subject to field splitting.
-    fn expanded(&mut self, s: &str) {
+    /// Text produced by an unquoted expansion: subject to field splitting. `fresh` starts a
+    /// new expansion, whose leading non-white IFS character always delimits.
+    fn expanded(&mut self, s: &str, fresh: bool) {
+        self.content = true;
         if !self.split {
             return self.lits(s, false);
+        }
+        if fresh {
+            self.after_ws = false;
         }
         for c in s.chars() {
             if !self.ifs.contains(c) {
                 self.lit(c, false);
                 continue;
             }
-            let ws = matches!(c, ' ' | '\t' | '\n');
-            if ws {
+            if matches!(c, ' ' | '\t' | '\n') {
                 if !self.cur.text.is_empty() || self.cur.keep {
                     self.finish();
                     self.after_ws = true;
@@ -69,10 +85,30 @@ impl Fields {
         }
     }
 
+    /// The boundary between two positional parameters of an unquoted `$@` or `$*`: it ends a
+    /// field like IFS white space would, even when IFS is empty.
+    fn param_break(&mut self) {
+        if !self.cur.text.is_empty() || self.cur.keep {
+            self.finish();
+            self.after_ws = true;
+        }
+    }
+
     fn finish(&mut self) {
         let f = std::mem::take(&mut self.cur);
         self.done.push(f);
     }
+}
+
+/// Where an unquoted word is: what tilde expansion and field splitting do with it.
+#[derive(Clone, Copy, PartialEq)]
+enum Ctx {
+    /// A command word, redirection target, `case` word or pattern.
+    Word,
+    /// The word of `${x-word}` outside double quotes: its unquoted characters are split.
+    Braced,
+    /// An assignment value: `~` also after each unquoted `:` (XCU §2.6.1).
+    Assign,
 }
 
 /// Flavours of double-quote context.
@@ -84,6 +120,7 @@ enum Dq {
     Braced,
 }
 
+/// The index of the `close` that ends a construct opened just before `s[i]`.
 fn find_close(s: &[char], mut i: usize, open: char, close: char) -> usize {
     let mut depth = 1;
     while i < s.len() {
@@ -130,8 +167,17 @@ fn find_close(s: &[char], mut i: usize, open: char, close: char) -> usize {
     s.len()
 }
 
-fn special_param(c: char) -> bool {
-    matches!(c, '@' | '*' | '#' | '?' | '$' | '!' | '-' | '0')
+/// The user name of a tilde prefix `s[1..end]` may only hold plain characters: a quoted or
+/// expanded character anywhere in the prefix means no tilde expansion (XCU §2.6.1).
+fn tilde_end(s: &[char], assign: bool) -> Option<usize> {
+    let end = s
+        .iter()
+        .position(|&c| c == '/' || (assign && c == ':'))
+        .unwrap_or(s.len());
+    s[1..end]
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .then_some(end)
 }
 
 impl Shell {
@@ -143,7 +189,7 @@ impl Shell {
             ..Default::default()
         };
         let s: Vec<char> = word.chars().collect();
-        self.word(&mut f, &s, false, true)?;
+        self.word(&mut f, &s, Ctx::Word)?;
         if !f.cur.text.is_empty() || f.cur.keep {
             f.finish();
         }
@@ -162,52 +208,56 @@ impl Shell {
         Ok(out)
     }
 
-    /// One string, no splitting or globbing (assignments, redirection targets, `case` subject).
-    pub fn expand_single(&mut self, word: &str) -> Result<String, Flow> {
-        let mut f = Fields::default();
+    fn single(&mut self, word: &str, ctx: Ctx) -> Result<Field, Flow> {
+        let mut f = Fields {
+            ifs: self.ifs(),
+            ..Default::default()
+        };
         let s: Vec<char> = word.chars().collect();
-        self.word(&mut f, &s, false, true)?;
-        Ok(f.cur.text)
+        self.word(&mut f, &s, ctx)?;
+        Ok(f.cur)
+    }
+
+    /// One string, no splitting or globbing (redirection targets, `case` subject).
+    pub fn expand_single(&mut self, word: &str) -> Result<String, Flow> {
+        Ok(self.single(word, Ctx::Word)?.text)
     }
 
     /// An assignment value: like `expand_single`, and `~` also after `:`.
     pub fn expand_assign(&mut self, word: &str) -> Result<String, Flow> {
-        self.expand_single(word)
+        Ok(self.single(word, Ctx::Assign)?.text)
     }
 
     /// A pattern for `case` or `${x#…}`: quoted characters come back escaped.
     pub fn expand_pattern(&mut self, word: &str) -> Result<String, Flow> {
-        let mut f = Fields::default();
-        let s: Vec<char> = word.chars().collect();
-        self.word(&mut f, &s, false, true)?;
-        Ok(f.cur.pat)
+        Ok(self.single(word, Ctx::Word)?.pat)
     }
 
     /// A here-document body: parameters, substitutions and `\` before `$ \` \\ newline`.
     pub fn expand_heredoc(&mut self, body: &str) -> Result<String, Flow> {
-        let mut f = Fields::default();
+        let mut f = Fields {
+            ifs: self.ifs(),
+            ..Default::default()
+        };
         let s: Vec<char> = body.chars().collect();
         self.word_dq(&mut f, &s, Dq::HereDoc)?;
         Ok(f.cur.text)
     }
 
-    fn word(&mut self, f: &mut Fields, s: &[char], dq: bool, at_start: bool) -> Result<(), Flow> {
-        if dq {
-            return self.word_dq(f, s, Dq::Braced);
-        }
+    /// Tilde expansion of the prefix starting at `s[0]`: the index after it, if expanded.
+    fn tilde(&self, f: &mut Fields, s: &[char], ctx: Ctx) -> Option<usize> {
+        let end = tilde_end(s, ctx == Ctx::Assign)?;
+        let user: String = s[1..end].iter().collect();
+        let home = self.home_of(&user)?;
+        // The result is not split or globbed (it is treated as quoted).
+        f.lits(&home, true);
+        Some(end)
+    }
+
+    fn word(&mut self, f: &mut Fields, s: &[char], ctx: Ctx) -> Result<(), Flow> {
         let mut i = 0;
-        if at_start && s.first() == Some(&'~') {
-            let end = s.iter().position(|&c| c == '/').unwrap_or(s.len());
-            let user: String = s[1..end].iter().collect();
-            if user
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-            {
-                if let Some(home) = self.home_of(&user) {
-                    f.lits(&home, true);
-                    i = end;
-                }
-            }
+        if s.first() == Some(&'~') {
+            i = self.tilde(f, s, ctx).unwrap_or(0);
         }
         while i < s.len() {
             let c = s[i];
@@ -226,6 +276,7 @@ impl Shell {
                         .position(|&c| c == '\'')
                         .map_or(s.len(), |p| i + 1 + p);
                     f.cur.keep = true;
+                    f.content = true;
                     for &ch in &s[i + 1..end] {
                         f.lit(ch, true);
                     }
@@ -234,16 +285,29 @@ impl Shell {
                 '"' => {
                     let end = find_close(s, i + 1, '"', '"');
                     let inner = &s[i + 1..end.min(s.len())];
-                    let only_at =
-                        matches!(inner.iter().collect::<String>().as_str(), "$@" | "${@}");
-                    if !(only_at && self.params.is_empty()) {
-                        f.cur.keep = true;
-                    }
+                    let outer = std::mem::replace(&mut f.content, false);
                     f.after_ws = false;
                     self.word_dq(f, inner, Dq::Quoted)?;
+                    // `"$@"` with no positional parameters is no field at all.
+                    if f.content || inner.is_empty() {
+                        f.cur.keep = true;
+                    }
+                    f.content |= outer;
                     i = end + 1;
                 }
                 '$' | '`' => i = self.dollar(f, s, i, false)?,
+                ':' if ctx == Ctx::Assign => {
+                    f.lit(c, false);
+                    i += 1;
+                    if s.get(i) == Some(&'~') {
+                        i += self.tilde(f, &s[i..], ctx).unwrap_or(0);
+                    }
+                }
+                _ if ctx == Ctx::Braced => {
+                    let mut buf = [0u8; 4];
+                    f.expanded(c.encode_utf8(&mut buf), false);
+                    i += 1;
+                }
                 _ => {
                     f.lit(c, false);
                     i += 1;
@@ -261,7 +325,11 @@ impl Shell {
                 '\\' => {
                     match s.get(i + 1) {
                         Some('\n') => {}
-                        Some(&n) if matches!(n, '$' | '`' | '\\') || (n == '"' && !heredoc) => {
+                        Some(&n)
+                            if matches!(n, '$' | '`' | '\\')
+                                || (n == '"' && !heredoc)
+                                || (n == '}' && mode == Dq::Braced) =>
+                        {
                             f.lit(n, true)
                         }
                         Some(&n) => {
@@ -284,78 +352,6 @@ impl Shell {
         Ok(())
     }
 
-    /// Expand the `$…` or `` `…` `` at `s[i]`; returns the index after it.
-    fn dollar(&mut self, f: &mut Fields, s: &[char], i: usize, dq: bool) -> Result<usize, Flow> {
-        if s[i] == '`' {
-            let mut j = i + 1;
-            let mut cmd = String::new();
-            while j < s.len() && s[j] != '`' {
-                if s[j] == '\\' && matches!(s.get(j + 1), Some('$' | '`' | '\\')) {
-                    j += 1;
-                }
-                cmd.push(s[j]);
-                j += 1;
-            }
-            let out = self.command_subst(&cmd)?;
-            self.put(f, &out, dq);
-            return Ok(j + 1);
-        }
-        match s.get(i + 1) {
-            Some('(') if s.get(i + 2) == Some(&'(') => {
-                let end = find_close(s, i + 2, '(', ')');
-                // `$((…))`: the inner text ends one `)` before the outer one.
-                let close = find_close(s, i + 3, '(', ')');
-                if close + 1 == end {
-                    let inner: String = s[i + 3..close].iter().collect();
-                    let text = self.expand_single(&format!("\"{}\"", inner.replace('"', "")))?;
-                    let v = match arith::eval(&text, self) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            err(&format!("arithmetic: {e}"));
-                            return Err(self.abort(2));
-                        }
-                    };
-                    self.put(f, &v.to_string(), dq);
-                    return Ok(end + 1);
-                }
-                let cmd: String = s[i + 2..end.min(s.len())].iter().collect();
-                let out = self.command_subst(&cmd)?;
-                self.put(f, &out, dq);
-                Ok(end + 1)
-            }
-            Some('(') => {
-                let end = super::parser::subst_end(s, i + 2).saturating_sub(1);
-                let cmd: String = s[i + 2..end.min(s.len())].iter().collect();
-                let out = self.command_subst(&cmd)?;
-                self.put(f, &out, dq);
-                Ok(end + 1)
-            }
-            Some('{') => {
-                let end = find_close(s, i + 2, '{', '}');
-                let inner = &s[i + 2..end.min(s.len())];
-                self.braced(f, inner, dq)?;
-                Ok(end + 1)
-            }
-            Some(&c) if special_param(c) || c.is_ascii_digit() => {
-                self.param(f, &c.to_string(), dq)?;
-                Ok(i + 2)
-            }
-            Some(&c) if c == '_' || c.is_ascii_alphabetic() => {
-                let mut j = i + 1;
-                while j < s.len() && (s[j] == '_' || s[j].is_ascii_alphanumeric()) {
-                    j += 1;
-                }
-                let name: String = s[i + 1..j].iter().collect();
-                self.param(f, &name, dq)?;
-                Ok(j)
-            }
-            _ => {
-                f.lit('$', dq);
-                Ok(i + 1)
-            }
-        }
-    }
-
     pub fn abort(&self, st: i32) -> Flow {
         if self.interactive {
             Flow::Fail(st)
@@ -364,196 +360,13 @@ impl Shell {
         }
     }
 
+    /// The text of an expansion: literal inside double quotes, split outside them.
     fn put(&mut self, f: &mut Fields, v: &str, dq: bool) {
         if dq {
+            f.content = true;
             f.lits(v, true);
         } else {
-            f.expanded(v);
-        }
-    }
-
-    /// The value of a parameter, `None` if unset. `$@`/`$*` come joined by spaces.
-    pub fn param_value(&self, name: &str) -> Option<String> {
-        match name {
-            "@" | "*" => Some(self.params.join(" ")),
-            "#" => Some(self.params.len().to_string()),
-            "?" => Some(self.status.to_string()),
-            "$" => Some(self.pid.to_string()),
-            "!" => self.last_bg.map(|p| p.to_string()),
-            "-" => {
-                let mut o = String::new();
-                for (on, c) in [
-                    (self.errexit, 'e'),
-                    (self.noglob, 'f'),
-                    (self.interactive, 'i'),
-                    (self.nounset, 'u'),
-                    (self.xtrace, 'x'),
-                ] {
-                    if on {
-                        o.push(c);
-                    }
-                }
-                Some(o)
-            }
-            "0" => Some(self.arg0.clone()),
-            n if n.bytes().all(|b| b.is_ascii_digit()) => {
-                let k: usize = n.parse().ok()?;
-                self.params.get(k.checked_sub(1)?).cloned()
-            }
-            n => self.get(n),
-        }
-    }
-
-    fn param(&mut self, f: &mut Fields, name: &str, dq: bool) -> Result<(), Flow> {
-        if name == "@" && !f.split {
-            // No fields to make (assignments, `case`): joined by spaces like `$*`.
-            f.lits(&self.params.join(" "), dq);
-            return Ok(());
-        }
-        if name == "@" || (name == "*" && !dq) {
-            let params = self.params.clone();
-            for (k, p) in params.iter().enumerate() {
-                if k > 0 {
-                    if dq {
-                        f.finish();
-                    } else {
-                        f.expanded(" ");
-                    }
-                }
-                self.put(f, p, dq);
-                if dq {
-                    f.cur.keep = true;
-                }
-            }
-            return Ok(());
-        }
-        if name == "*" {
-            let sep = self
-                .ifs()
-                .chars()
-                .next()
-                .map(String::from)
-                .unwrap_or_default();
-            let v = self.params.join(&sep);
-            f.lits(&v, true);
-            return Ok(());
-        }
-        match self.param_value(name) {
-            Some(v) => self.put(f, &v, dq),
-            None if self.nounset => {
-                err(&format!("{name}: parameter not set"));
-                return Err(self.abort(2));
-            }
-            None => {}
-        }
-        Ok(())
-    }
-
-    fn braced(&mut self, f: &mut Fields, inner: &[char], dq: bool) -> Result<(), Flow> {
-        let text: String = inner.iter().collect();
-        if let Some(n) = text.strip_prefix('#') {
-            if !n.is_empty() {
-                let len = self.param_value(n).map_or(0, |v| v.chars().count());
-                self.put(f, &len.to_string(), dq);
-                return Ok(());
-            }
-        }
-        let name_len = match inner.first() {
-            Some(&c) if special_param(c) => 1,
-            Some(c) if c.is_ascii_digit() => {
-                inner.iter().take_while(|c| c.is_ascii_digit()).count()
-            }
-            _ => inner
-                .iter()
-                .take_while(|c| **c == '_' || c.is_ascii_alphanumeric())
-                .count(),
-        };
-        if name_len == 0 {
-            err(&format!("${{{text}}}: bad substitution"));
-            return Err(self.abort(2));
-        }
-        let name: String = inner[..name_len].iter().collect();
-        let rest = &inner[name_len..];
-        if rest.is_empty() {
-            return self.param(f, &name, dq);
-        }
-        let colon = rest[0] == ':';
-        let op_at = usize::from(colon);
-        let Some(&op) = rest.get(op_at) else {
-            err(&format!("${{{text}}}: bad substitution"));
-            return Err(self.abort(2));
-        };
-        let val = self.param_value(&name);
-        let missing = match &val {
-            None => true,
-            Some(v) => colon && v.is_empty(),
-        };
-        let word = &rest[op_at + 1..];
-        match op {
-            '-' | '=' | '?' | '+' => {
-                let use_word = if op == '+' { !missing } else { missing };
-                if !use_word {
-                    if op != '+' {
-                        self.param(f, &name, dq)?;
-                    }
-                    return Ok(());
-                }
-                match op {
-                    '=' => {
-                        let v = self.expand_single(&word.iter().collect::<String>())?;
-                        if !super::parser::is_name(&name) {
-                            err(&format!("{name}: bad variable name"));
-                            return Err(self.abort(2));
-                        }
-                        self.set(&name, v.clone());
-                        self.put(f, &v, dq);
-                    }
-                    '?' => {
-                        let msg = self.expand_single(&word.iter().collect::<String>())?;
-                        let msg = if msg.is_empty() {
-                            "parameter not set".to_string()
-                        } else {
-                            msg
-                        };
-                        err(&format!("{name}: {msg}"));
-                        return Err(self.abort(2));
-                    }
-                    _ => self.word(f, word, dq, false)?,
-                }
-                Ok(())
-            }
-            '#' | '%' if !colon => {
-                let longest = word.first() == Some(&op);
-                let pw: String = word[usize::from(longest)..].iter().collect();
-                let pat = self.expand_pattern(&pw)?;
-                let v = val.unwrap_or_default();
-                let chars: Vec<char> = v.chars().collect();
-                let cut = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
-                let n = chars.len();
-                let mut result = v.clone();
-                let cands: Vec<usize> = if longest {
-                    (0..=n).rev().collect()
-                } else {
-                    (0..=n).collect()
-                };
-                for k in cands {
-                    let (piece, rest) = if op == '#' {
-                        (cut(0, k), cut(k, n))
-                    } else {
-                        (cut(n - k, n), cut(0, n - k))
-                    };
-                    if glob::matches(&pat, &piece) {
-                        result = rest;
-                        break;
-                    }
-                }
-                self.put(f, &result, dq);
-                Ok(())
-            }
-            _ => {
-                err(&format!("${{{text}}}: bad substitution"));
-                Err(self.abort(2))
-            }
+            f.expanded(v, true);
         }
     }
 
@@ -566,56 +379,6 @@ impl Shell {
             let f: Vec<&str> = l.split(':').collect();
             (f.len() > 5 && f[0] == user).then(|| f[5].to_string())
         })
-    }
-
-    /// `$(cmd)`: run `cmd` in a child with stdout on a pipe; trailing newlines are removed.
-    pub fn command_subst(&mut self, cmd: &str) -> Result<String, Flow> {
-        let (r, w) = match fdio::pipe() {
-            Ok(p) => p,
-            Err(e) => {
-                err(&format!("pipe: {}", e.desc()));
-                return Err(self.abort(2));
-            }
-        };
-        let pid = self.fork_child(false, |sh| {
-            fdio::close(r);
-            fdio::move_to(w, 1);
-            let r: Ex = match super::parser::parse_all(cmd) {
-                Ok(cmds) if cmds.len() == 1 => Ok(sh.child_run(&cmds[0])),
-                Ok(cmds) => {
-                    let mut st = Ok(0);
-                    for c in &cmds {
-                        st = sh.exec(c);
-                        if st.is_err() {
-                            break;
-                        }
-                    }
-                    st
-                }
-                Err(e) => {
-                    err(&e.to_string());
-                    Ok(2)
-                }
-            };
-            match r {
-                Ok(st) => st,
-                Err(Flow::Exit(st) | Flow::Abort(st) | Flow::Return(st) | Flow::Fail(st)) => st,
-                Err(_) => sh.status,
-            }
-        });
-        fdio::close(w);
-        let out = fdio::read_all(r);
-        fdio::close(r);
-        if let Some(pid) = pid {
-            let st = self.wait_fg(pid);
-            self.status = st;
-            self.subst_status = Some(st);
-        }
-        let mut s = String::from_utf8_lossy(&out).into_owned();
-        while s.ends_with('\n') {
-            s.pop();
-        }
-        Ok(s)
     }
 }
 
@@ -663,17 +426,82 @@ mod tests {
             ("~", &["/root"]),
             ("~/x", &["/root/x"]),
             ("'~'", &["~"]),
+            ("\\~", &["~"]),
+            ("~\"\"", &["~"]),
             ("$((1 + 2 * 3))", &["7"]),
             ("$(( x_n = 4 ))", &["4"]),
             ("a$", &["a$"]),
             ("\"\\$x \\a\"", &["$x \\a"]),
             ("${nope:-\"a b\"}", &["a b"]),
+            ("${nope:-a b  c}", &["a", "b", "c"]),
+            ("${nope:-\"2 3\" \"4 5\"}", &["2 3", "4 5"]),
+            ("${nope:-a\\ b c}", &["a b", "c"]),
+            ("\"${nope:-a b}\"", &["a b"]),
+            ("${nope:-~}", &["/root"]),
+            ("\"${nope+\"$@\"}\"", &[""]),
+            ("${1+\"$@\"}", &["a b", "c"]),
+            ("\"${nope:-\\}}\"", &["}"]),
         ];
         for (w, want) in cases {
             let mut sh = shell();
             let got = sh.expand_fields(w).unwrap_or_else(|_| panic!("{w}"));
             assert_eq!(got, *want, "{w}");
         }
+    }
+
+    #[test]
+    fn splitting_table() {
+        // (IFS, value of $v, fields of `$v`) per XCU §2.6.5.
+        let cases: &[(&str, &str, &[&str])] = &[
+            (" \t\n", "  a  b  ", &["a", "b"]),
+            (":", "a:b::c:", &["a", "b", "", "c"]),
+            (":", ":a", &["", "a"]),
+            (":", "::", &["", ""]),
+            (" :", " a : : b ", &["a", "", "b"]),
+            (" :", "a  :  :b", &["a", "", "b"]),
+            ("", "a b", &["a b"]),
+            ("x", "axbxc", &["a", "b", "c"]),
+        ];
+        for (ifs, v, want) in cases {
+            let mut sh = shell();
+            sh.set("IFS", ifs.to_string());
+            sh.set("v", v.to_string());
+            let got = sh.expand_fields("$v").unwrap_or_else(|_| panic!("{v}"));
+            assert_eq!(got, *want, "IFS={ifs:?} v={v:?}");
+        }
+    }
+
+    #[test]
+    fn positional_params_with_empty_ifs_stay_apart() {
+        let mut sh = shell();
+        sh.set("IFS", String::new());
+        assert_eq!(
+            sh.expand_fields("$@").ok(),
+            Some(vec!["a b".into(), "c".into()])
+        );
+        assert_eq!(
+            sh.expand_fields("$*").ok(),
+            Some(vec!["a b".into(), "c".into()])
+        );
+        assert_eq!(sh.expand_fields("\"$*\"").ok(), Some(vec!["a bc".into()]));
+        sh.params.clear();
+        assert_eq!(sh.expand_fields("\"$@\"").ok(), Some(vec![]));
+    }
+
+    #[test]
+    fn assignment_tilde_after_colon() {
+        let mut sh = shell();
+        let cases = [
+            ("~", "/root"),
+            ("foo:~", "foo:/root"),
+            ("~/a:~/b", "/root/a:/root/b"),
+            ("a~:'~':~x~", "a~:~:~x~"),
+            ("\"~\":~", "~:/root"),
+        ];
+        for (w, want) in cases {
+            assert_eq!(sh.expand_assign(w).ok().as_deref(), Some(want), "{w}");
+        }
+        assert_eq!(sh.expand_single("a:~").ok().as_deref(), Some("a:~"));
     }
 
     #[test]

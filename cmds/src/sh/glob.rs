@@ -187,10 +187,15 @@ pub fn expand_path(cwd: &Path, pat: &str) -> Vec<String> {
             let Ok(rd) = std::fs::read_dir(&dir) else {
                 continue;
             };
+            // A leading `.` must be matched by a literal `.`; then `.` and `..` match too,
+            // as in dash (XCU §2.13.3).
+            let dot = comp.starts_with('.') || comp.starts_with("\\.");
+            let dots = [".", ".."].into_iter().filter(|_| dot).map(String::from);
             let mut names: Vec<String> = rd
                 .filter_map(|e| e.ok())
                 .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| !n.starts_with('.') || comp.starts_with('.') || comp.starts_with("\\."))
+                .chain(dots)
+                .filter(|n| !n.starts_with('.') || dot)
                 .filter(|n| matches(comp, n))
                 .collect();
             names.sort();
@@ -259,10 +264,12 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "").unwrap();
         }
-        let cases: [(&str, &[&str]); 6] = [
+        let cases: [(&str, &[&str]); 8] = [
             ("*.txt", &["a.txt", "b.txt"]),
             ("*", &["a.txt", "b.txt", "sub"]),
             (".h*", &[".hidden"]),
+            (".*", &[".", "..", ".hidden"]),
+            ("sub/.*", &["sub/.", "sub/.."]),
             ("*/*.txt", &["sub/c.txt"]),
             ("*/", &["sub/"]),
             ("z*", &[]),
