@@ -1,0 +1,80 @@
+//! `set` (XCU §2.14 set): options by letter and by `-o NAME`, `set -o`/`set +o` listings,
+//! `--` and `-`, the positional parameters, and the variable listing of a bare `set`.
+
+use super::super::exec::{err, Ex, Flow, Shell};
+use super::super::options;
+use super::out;
+use super::vars::print_vars;
+
+/// Turn option `name` on or off; `false` if there is no such option.
+fn set_named(sh: &mut Shell, name: &str, on: bool) -> bool {
+    match options::by_name(name) {
+        Some(o) => {
+            *(o.flag)(sh) = on;
+            true
+        }
+        None => options::is_pseudo(name),
+    }
+}
+
+pub fn set(sh: &mut Shell, args: &[String]) -> Ex {
+    if args.is_empty() {
+        print_vars(sh, "", |_| true);
+        return Ok(0);
+    }
+    let mut i = 0;
+    let mut params = None;
+    while let Some(a) = args.get(i) {
+        if a == "--" {
+            params = Some(&args[i + 1..]);
+            break;
+        }
+        if a == "-" {
+            // XCU set: `-` ends the options and turns -x and -v off.
+            sh.xtrace = false;
+            sh.verbose = false;
+            if i + 1 < args.len() {
+                params = Some(&args[i + 1..]);
+            }
+            break;
+        }
+        let on = a.starts_with('-');
+        if !(on || a.starts_with('+')) || a.len() < 2 {
+            params = Some(&args[i..]);
+            break;
+        }
+        for c in a[1..].chars() {
+            if c == 'o' {
+                let Some(name) = args.get(i + 1) else {
+                    let text = if on {
+                        options::listing(sh)
+                    } else {
+                        options::restore_commands(sh)
+                    };
+                    out(&text);
+                    return Ok(0);
+                };
+                i += 1;
+                if !set_named(sh, name, on) {
+                    err(&format!("set: Illegal option -o {name}"));
+                    return Err(Flow::Fail(2));
+                }
+                continue;
+            }
+            match options::by_letter(c) {
+                Some(o) => *(o.flag)(sh) = on,
+                // dash's -E (emacs) and -V (vi) editing modes: accepted, nothing to do.
+                None if c == 'E' || c == 'V' => {}
+                None => {
+                    err(&format!("set: Illegal option -{c}"));
+                    return Err(Flow::Fail(2));
+                }
+            }
+        }
+        i += 1;
+    }
+    if let Some(p) = params {
+        sh.params = p.to_vec();
+    }
+    Ok(0)
+}
