@@ -80,6 +80,13 @@ pub struct Shell {
     pub optpos: (usize, usize),
 }
 
+/// How one run of a loop's condition or body ended.
+enum Step {
+    Done(i32),
+    Break,
+    Continue,
+}
+
 pub enum Found {
     Path(String),
     Applet,
@@ -147,6 +154,7 @@ impl Shell {
             optpos: (0, 1),
             traps: Vec::new(),
         };
+        sh.set("PPID", nix::unistd::getppid().as_raw().to_string());
         if let Ok(cwd) = std::env::current_dir() {
             let cwd = cwd.to_string_lossy().into_owned();
             let keep = sh.get("PWD").is_some_and(|p| {
@@ -296,17 +304,25 @@ impl Shell {
                 }
             }
             Cmd::Loop { until, cond, body } => {
+                // XCU §2.9.4.3: the status of the last body command run, 0 if none ran; `break`
+                // and `continue` count as commands of status 0, also in the condition.
                 let mut last = 0;
                 self.loop_depth += 1;
                 let r = loop {
-                    match self.guarded(cond) {
-                        Ok(st) if (st == 0) == *until => break Ok(last),
-                        Ok(_) => {}
+                    match self.loop_step(cond, true) {
+                        Ok(Step::Done(st)) if (st == 0) == *until => break Ok(last),
+                        Ok(Step::Done(_)) => {}
+                        Ok(Step::Continue) => {
+                            last = 0;
+                            continue;
+                        }
+                        Ok(Step::Break) => break Ok(0),
                         Err(e) => break Err(e),
                     }
-                    match self.loop_body(body) {
-                        Ok(Some(st)) => last = st,
-                        Ok(None) => break Ok(last),
+                    match self.loop_step(body, false) {
+                        Ok(Step::Done(st)) => last = st,
+                        Ok(Step::Continue) => last = 0,
+                        Ok(Step::Break) => break Ok(0),
                         Err(e) => break Err(e),
                     }
                 };
@@ -326,12 +342,19 @@ impl Shell {
                 };
                 let mut last = 0;
                 self.loop_depth += 1;
-                let mut r = Ok(0);
+                let mut r = Ok(());
                 for it in items {
-                    self.set(var, it);
-                    match self.loop_body(body) {
-                        Ok(Some(st)) => last = st,
-                        Ok(None) => break,
+                    if let Err(e) = self.assign(var, it) {
+                        r = Err(e);
+                        break;
+                    }
+                    match self.loop_step(body, false) {
+                        Ok(Step::Done(st)) => last = st,
+                        Ok(Step::Continue) => last = 0,
+                        Ok(Step::Break) => {
+                            last = 0;
+                            break;
+                        }
                         Err(e) => {
                             r = Err(e);
                             break;
@@ -370,14 +393,26 @@ impl Shell {
         }
     }
 
-    /// One loop iteration: `Some(status)` to go on, `None` after `break`.
-    fn loop_body(&mut self, body: &Cmd) -> Result<Option<i32>, Flow> {
-        match self.exec(body) {
-            Ok(st) => Ok(Some(st)),
+    /// Run a loop's condition (`cond`: exempt from `set -e`) or body, catching the `break`
+    /// or `continue` meant for this loop and passing on those for outer ones.
+    fn loop_step(&mut self, cmd: &Cmd, cond: bool) -> Result<Step, Flow> {
+        let r = if cond {
+            self.guarded(cmd)
+        } else {
+            self.exec(cmd)
+        };
+        match r {
+            Ok(st) => Ok(Step::Done(st)),
             Err(Flow::Break(n)) if n > 1 => Err(Flow::Break(n - 1)),
-            Err(Flow::Break(_)) => Ok(None),
+            Err(Flow::Break(_)) => {
+                self.status = 0;
+                Ok(Step::Break)
+            }
             Err(Flow::Continue(n)) if n > 1 => Err(Flow::Continue(n - 1)),
-            Err(Flow::Continue(_)) => Ok(Some(self.status)),
+            Err(Flow::Continue(_)) => {
+                self.status = 0;
+                Ok(Step::Continue)
+            }
             Err(e) => Err(e),
         }
     }
@@ -418,12 +453,40 @@ impl Shell {
         for w in &s.words {
             argv.extend(self.expand_fields(w)?);
         }
+        let name = argv.first().cloned();
+        let func = match name.as_deref() {
+            Some(n) if !builtins::is_special(n) && n != "command" => self.funcs.get(n).cloned(),
+            _ => None,
+        };
+        // Assignments stay for special builtins and commands without a name; otherwise they
+        // are undone after the command (XCU §2.9.1).
+        let keep = name.as_deref().is_none_or(builtins::is_special);
+        let external = func.is_none() && !name.as_deref().is_none_or(builtins::is_builtin);
+        // XCU §2.9.1: assignments are expanded in order, each one visible to the next.
         let mut assigns = Vec::new();
+        let mut old = Vec::new();
         for a in &s.assigns {
-            if let Some((name, raw)) = assignment_split(a) {
-                let v = self.expand_assign(raw)?;
-                assigns.push((name.to_string(), v));
+            if let Some((n, raw)) = assignment_split(a) {
+                let v = match self.expand_assign(raw) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.restore_vars(old);
+                        return Err(e);
+                    }
+                };
+                if !keep {
+                    old.push((n.to_string(), self.vars.get(n).cloned()));
+                }
+                if let Err(e) = self.assign(n, v.clone()) {
+                    self.restore_vars(old);
+                    return Err(e);
+                }
+                assigns.push((n.to_string(), v));
             }
+        }
+        if external {
+            // The child gets them in its environment; the shell's own stay as they were.
+            self.restore_vars(std::mem::take(&mut old));
         }
         if self.xtrace {
             let mut line = String::from("+");
@@ -437,10 +500,7 @@ impl Shell {
             line.push('\n');
             fdio::write_all(2, line.as_bytes());
         }
-        let Some(name) = argv.first().cloned() else {
-            for (n, v) in assigns {
-                self.set(&n, v);
-            }
+        let Some(name) = name else {
             let st = self.subst_status.unwrap_or(0);
             return match self.redirect(&s.redirs, true) {
                 Ok(saved) => {
@@ -467,44 +527,63 @@ impl Shell {
                 Err(self.special_fail(st))
             };
         }
-        let func = if name == "command" {
-            None
-        } else {
-            self.funcs.get(&name).cloned()
-        };
-        if func.is_some() || builtins::is_builtin(&name) {
+        if !external {
+            let special = keep;
             let saved = match self.redirect(&s.redirs, true) {
                 Ok(saved) => saved,
-                Err(Flow::Fail(st)) => return Ok(st),
-                Err(e) => return Err(e),
-            };
-            let special = builtins::is_special(&name);
-            let mut old = Vec::new();
-            for (n, v) in assigns {
-                if !special {
-                    old.push((n.clone(), self.vars.get(&n).cloned()));
+                Err(Flow::Fail(st)) => {
+                    self.restore_vars(old);
+                    // XCU §2.8.1: a redirection error on a special builtin ends the shell.
+                    return if special {
+                        Err(self.special_fail(st))
+                    } else {
+                        Ok(st)
+                    };
                 }
-                self.set(&n, v);
-            }
+                Err(e) => {
+                    self.restore_vars(old);
+                    return Err(e);
+                }
+            };
             let r = match func {
                 Some(body) => self.call_function(&body, argv),
                 None => builtins::run(self, &argv),
             };
-            for (n, v) in old.into_iter().rev() {
-                match v {
-                    Some(v) => self.vars.insert(n, v),
-                    None => self.vars.remove(&n),
-                };
-            }
+            // `set -e` judges the call itself, not the last command inside it.
+            self.exempt = false;
+            self.restore_vars(old);
             restore(saved);
             return r;
         }
+        self.remember_command(&name);
         if nofork {
             return Ok(self.exec_external(&argv, &assigns, &s.redirs));
         }
         match self.fork_child(false, |sh| sh.exec_external(&argv, &assigns, &s.redirs)) {
             Some(pid) => Ok(self.wait_fg(pid)),
             None => Ok(2),
+        }
+    }
+
+    /// Put back variables saved before temporary assignments, last saved first.
+    fn restore_vars(&mut self, old: Vec<(String, Option<Var>)>) {
+        for (n, v) in old.into_iter().rev() {
+            match v {
+                Some(v) => self.vars.insert(n, v),
+                None => self.vars.remove(&n),
+            };
+        }
+    }
+
+    /// An assignment the script asked for: a read-only variable is an error that ends a
+    /// non-interactive shell with status 2 (XCU §2.8.1, as dash).
+    pub fn assign(&mut self, name: &str, value: String) -> Result<(), Flow> {
+        match self.try_set(name, value) {
+            Ok(()) => Ok(()),
+            Err(msg) => {
+                err(&msg);
+                Err(self.abort(2))
+            }
         }
     }
 
@@ -525,7 +604,10 @@ impl Shell {
         }
         let saved = std::mem::replace(&mut self.params, argv.into_iter().skip(1).collect());
         self.locals.push(Vec::new());
+        // A `break` in a function doesn't reach the caller's loops (as dash).
+        let depth = std::mem::replace(&mut self.loop_depth, 0);
         let r = self.exec(body);
+        self.loop_depth = depth;
         for (n, v) in self.locals.pop().unwrap_or_default().into_iter().rev() {
             match v {
                 Some(v) => self.vars.insert(n, v),
@@ -539,9 +621,16 @@ impl Shell {
         }
     }
 
+    /// Where `name` runs from: a remembered location (`hash`, or found before) while it is
+    /// still an executable file, else the first executable file on PATH, else an applet.
     pub fn find_command(&self, name: &str) -> Found {
         if name.contains('/') {
             return Found::Path(name.to_string());
+        }
+        if let Some(p) = self.hashed.get(name) {
+            if is_executable(p) {
+                return Found::Path(p.clone());
+            }
         }
         let path = self
             .get("PATH")
@@ -554,7 +643,7 @@ impl Shell {
                 format!("{}/{name}", dir.trim_end_matches('/'))
             };
             if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
-                if nix::unistd::access(p.as_str(), nix::unistd::AccessFlags::X_OK).is_ok() {
+                if is_executable(&p) {
                     return Found::Path(p);
                 }
                 noperm.get_or_insert(p);
@@ -566,6 +655,23 @@ impl Shell {
         match noperm {
             Some(_) => Found::NoPerm,
             None => Found::Missing,
+        }
+    }
+
+    /// Remember where a command found on PATH lives, as dash does (what `hash` lists), and
+    /// forget a remembered one whose file is gone.
+    pub fn remember_command(&mut self, name: &str) {
+        if name.contains('/') {
+            return;
+        }
+        if self.hashed.get(name).is_some_and(|p| !is_executable(p)) {
+            self.hashed.remove(name);
+        }
+        if self.hashed.contains_key(name) {
+            return;
+        }
+        if let Found::Path(p) = self.find_command(name) {
+            self.hashed.insert(name.to_string(), p);
         }
     }
 
@@ -702,13 +808,19 @@ impl Shell {
             }
             kind => {
                 let t = self.expand_single(&r.target)?;
-                let flags = match kind {
-                    RedirKind::Read => OFlag::O_RDONLY,
-                    RedirKind::Write => OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_TRUNC,
-                    RedirKind::Append => OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_APPEND,
-                    _ => OFlag::O_RDWR | OFlag::O_CREAT,
+                let mode = Mode::from_bits_truncate(0o666);
+                let opened = match kind {
+                    RedirKind::Write if self.noclobber => open_noclobber(&t),
+                    RedirKind::Read => fdio::open(&t, OFlag::O_RDONLY, mode),
+                    RedirKind::Write | RedirKind::Clobber => {
+                        fdio::open(&t, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_TRUNC, mode)
+                    }
+                    RedirKind::Append => {
+                        fdio::open(&t, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_APPEND, mode)
+                    }
+                    _ => fdio::open(&t, OFlag::O_RDWR | OFlag::O_CREAT, mode),
                 };
-                match fdio::open(&t, flags, Mode::from_bits_truncate(0o666)) {
+                match opened {
                     Ok(fd) => Source::Opened(fd),
                     Err(e) => {
                         err(&format!("{t}: {}", e.desc()));
@@ -757,8 +869,11 @@ impl Shell {
     pub fn eval_text(&mut self, text: &str) -> Ex {
         let src: Vec<char> = text.chars().collect();
         let mut p = parser::Parser::new(&src, 0, 1);
+        p.set_complete_input(true);
         let mut st = 0;
         loop {
+            // Aliases defined by one command apply from the next one on (XCU §2.3.1).
+            p.set_aliases(self.aliases.clone());
             match p.complete_command() {
                 Ok(Some(cmd)) => st = self.exec(&cmd)?,
                 Ok(None) => return Ok(st),
@@ -769,6 +884,22 @@ impl Shell {
             }
         }
     }
+}
+
+/// `>` under `set -C` (XCU §2.7.2): an existing regular file is refused; anything else
+/// (`/dev/null`, a FIFO) opens as it is, and a new file is created exclusively.
+fn open_noclobber(path: &str) -> Result<i32, Errno> {
+    let mode = Mode::from_bits_truncate(0o666);
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Err(Errno::EEXIST),
+        Ok(_) => fdio::open(path, OFlag::O_WRONLY, mode),
+        Err(_) => fdio::open(path, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL, mode),
+    }
+}
+
+fn is_executable(path: &str) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok()
 }
 
 /// What a redirection puts on its descriptor.

@@ -1,19 +1,24 @@
-//! Lexer and recursive-descent parser for the POSIX shell grammar (XCU §2.10), sh-lite subset.
-//!
-//! Words keep their raw text (quotes included); `expand` interprets them at run time. The lexer
-//! only has to find where a word ends, which it does by skipping quotes, `$(…)`, `${…}` and `` `…` ``.
+//! Recursive-descent parser for the POSIX shell grammar (XCU §2.10); the tokens come from
+//! `lexer.rs` (§2.3, aliases §2.3.1).
+
+mod lexer;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
+
+use lexer::Lexed;
 
 /// One redirection: `fd op target`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RedirKind {
     /// `<`
     Read,
-    /// `>` and `>|`
+    /// `>`: refused onto an existing regular file under `set -C`.
     Write,
+    /// `>|`: truncates even under `set -C`.
+    Clobber,
     /// `>>`
     Append,
     /// `<>`
@@ -95,15 +100,13 @@ enum Tok {
     Eof,
 }
 
-const OPS: [&str; 17] = [
-    "<<-", "&&", "||", ";;", "<<", ">>", "<&", ">&", "<>", ">|", ";", "&", "|", "(", ")", "<", ">",
-];
-
 const RESERVED_END: [&str; 7] = ["then", "else", "elif", "fi", "do", "done", "esac"];
 
 struct PendingDoc {
     delim: String,
     strip_tabs: bool,
+    /// The delimiter was unquoted: the body is expanded and line continuations join lines.
+    expand: bool,
     body: Rc<RefCell<String>>,
 }
 
@@ -111,8 +114,16 @@ pub struct Parser<'a> {
     src: &'a [char],
     pub pos: usize,
     pub line: usize,
-    peeked: Vec<(Tok, usize)>,
+    peeked: Vec<Lexed>,
     docs: Vec<PendingDoc>,
+    /// Positions of the line continuations stepped over (left out of word text).
+    conts: Vec<usize>,
+    /// No input follows `src`: a trailing line continuation or an unterminated here-document
+    /// ends there (as dash) instead of asking for more.
+    complete_input: bool,
+    aliases: HashMap<String, String>,
+    /// The word after an alias ending in a blank is checked for an alias too.
+    alias_next: bool,
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -137,249 +148,23 @@ impl<'a> Parser<'a> {
             line,
             peeked: Vec::new(),
             docs: Vec::new(),
+            conts: Vec::new(),
+            complete_input: false,
+            aliases: HashMap::new(),
+            alias_next: false,
         }
     }
 
-    fn ch(&self, i: usize) -> Option<char> {
-        self.src.get(i).copied()
+    /// The aliases in effect for the commands parsed from now on (XCU §2.3.1).
+    pub fn set_aliases(&mut self, aliases: HashMap<String, String>) {
+        self.aliases = aliases;
     }
 
-    // ---- lexer ----
-
-    fn lex(&mut self) -> PResult<(Tok, usize)> {
-        loop {
-            match self.ch(self.pos) {
-                Some(' ' | '\t') => self.pos += 1,
-                Some('\\') if self.ch(self.pos + 1) == Some('\n') => {
-                    self.pos += 2;
-                    self.line += 1;
-                }
-                Some('#') => {
-                    while self.ch(self.pos).is_some_and(|c| c != '\n') {
-                        self.pos += 1;
-                    }
-                }
-                _ => break,
-            }
-        }
-        let line = self.line;
-        let Some(c) = self.ch(self.pos) else {
-            return Ok((Tok::Eof, line));
-        };
-        if c == '\n' {
-            self.pos += 1;
-            self.line += 1;
-            self.read_heredocs()?;
-            return Ok((Tok::Newline, line));
-        }
-        for op in OPS {
-            if op
-                .chars()
-                .enumerate()
-                .all(|(i, oc)| self.ch(self.pos + i) == Some(oc))
-            {
-                self.pos += op.len();
-                return Ok((Tok::Op(op), line));
-            }
-        }
-        let start = self.pos;
-        self.scan_word()?;
-        let word: String = self.src[start..self.pos].iter().collect();
-        if word.bytes().all(|b| b.is_ascii_digit()) && matches!(self.ch(self.pos), Some('<' | '>'))
-        {
-            if let Ok(n) = word.parse() {
-                return Ok((Tok::IoNum(n), line));
-            }
-        }
-        Ok((Tok::Word(word), line))
-    }
-
-    fn eof(&self) -> ParseError {
-        ParseError::Incomplete(self.line)
-    }
-
-    fn scan_word(&mut self) -> PResult<()> {
-        while let Some(c) = self.ch(self.pos) {
-            match c {
-                ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')' => break,
-                _ => self.scan_unit(false)?,
-            }
-        }
-        Ok(())
-    }
-
-    /// Skip one character or quoted/substituted unit starting at `pos`.
-    fn scan_unit(&mut self, in_dq: bool) -> PResult<()> {
-        let c = self.ch(self.pos).ok_or_else(|| self.eof())?;
-        self.pos += 1;
-        match c {
-            '\n' => self.line += 1,
-            '\\' => {
-                let n = self.ch(self.pos).ok_or_else(|| self.eof())?;
-                if n == '\n' {
-                    self.line += 1;
-                }
-                self.pos += 1;
-            }
-            '\'' if !in_dq => loop {
-                match self.ch(self.pos) {
-                    None => return Err(self.eof()),
-                    Some('\'') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    Some(ch) => {
-                        if ch == '\n' {
-                            self.line += 1;
-                        }
-                        self.pos += 1;
-                    }
-                }
-            },
-            '"' if !in_dq => loop {
-                match self.ch(self.pos) {
-                    None => return Err(self.eof()),
-                    Some('"') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    Some(_) => self.scan_unit(true)?,
-                }
-            },
-            '`' => loop {
-                match self.ch(self.pos) {
-                    None => return Err(self.eof()),
-                    Some('`') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    Some('\\') => self.pos += 2,
-                    Some(ch) => {
-                        if ch == '\n' {
-                            self.line += 1;
-                        }
-                        self.pos += 1;
-                    }
-                }
-            },
-            '$' => match self.ch(self.pos) {
-                Some('(') if self.ch(self.pos + 1) == Some('(') => {
-                    self.pos += 1;
-                    self.scan_balanced('(', ')')?;
-                }
-                Some('(') => {
-                    // Parse the inside for real: `case` patterns have unbalanced `)`.
-                    let mut sub = Parser::new(self.src, self.pos + 1, self.line);
-                    if !sub.is_op(")")? {
-                        sub.list(false)?;
-                        sub.skip_newlines()?;
-                    }
-                    if !sub.is_op(")")? {
-                        return Err(sub.err_here());
-                    }
-                    sub.next()?;
-                    self.pos = sub.pos;
-                    self.line = sub.line;
-                }
-                Some('{') => {
-                    self.pos += 1;
-                    self.scan_balanced('{', '}')?;
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Skip to the `close` matching an already consumed `open`, minding quotes and nesting.
-    fn scan_balanced(&mut self, open: char, close: char) -> PResult<()> {
-        let mut depth = 1;
-        loop {
-            match self.ch(self.pos) {
-                None => return Err(self.eof()),
-                Some(c) if c == close => {
-                    self.pos += 1;
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(());
-                    }
-                }
-                Some(c) if c == open => {
-                    self.pos += 1;
-                    depth += 1;
-                }
-                Some('#')
-                    if open == '('
-                        && self.pos > 0
-                        && self.src[self.pos - 1].is_ascii_whitespace() =>
-                {
-                    while self.ch(self.pos).is_some_and(|c| c != '\n') {
-                        self.pos += 1;
-                    }
-                }
-                Some(_) => self.scan_unit(false)?,
-            }
-        }
-    }
-
-    /// Read the bodies of here-documents whose operators appeared on the line just ended.
-    fn read_heredocs(&mut self) -> PResult<()> {
-        for doc in std::mem::take(&mut self.docs) {
-            let mut body = String::new();
-            loop {
-                if self.pos >= self.src.len() {
-                    return Err(self.eof());
-                }
-                let start = self.pos;
-                while self.ch(self.pos).is_some_and(|c| c != '\n') {
-                    self.pos += 1;
-                }
-                let had_nl = self.ch(self.pos).is_some();
-                let mut line: String = self.src[start..self.pos].iter().collect();
-                if had_nl {
-                    self.pos += 1;
-                    self.line += 1;
-                }
-                if doc.strip_tabs {
-                    line = line.trim_start_matches('\t').to_string();
-                }
-                if line == doc.delim {
-                    break;
-                }
-                if !had_nl {
-                    return Err(self.eof());
-                }
-                body.push_str(&line);
-                body.push('\n');
-            }
-            *doc.body.borrow_mut() = body;
-        }
-        Ok(())
-    }
-
-    // ---- token stream ----
-
-    fn peek(&mut self) -> PResult<&Tok> {
-        if self.peeked.is_empty() {
-            let t = self.lex()?;
-            self.peeked.push(t);
-        }
-        Ok(&self.peeked[0].0)
-    }
-
-    fn peek2(&mut self) -> PResult<&Tok> {
-        self.peek()?;
-        if self.peeked.len() < 2 {
-            let t = self.lex()?;
-            self.peeked.push(t);
-        }
-        Ok(&self.peeked[1].0)
-    }
-
-    fn next(&mut self) -> PResult<Tok> {
-        self.peek()?;
-        Ok(self.peeked.remove(0).0)
+    /// Say that `src` holds all the input there is (`-c`, `eval`, a file read whole): then a
+    /// trailing `\`-newline or a here-document without its delimiter ends at the end, as in
+    /// dash, instead of making the command `Incomplete`.
+    pub fn set_complete_input(&mut self, complete: bool) {
+        self.complete_input = complete;
     }
 
     fn err_here(&mut self) -> ParseError {
@@ -387,7 +172,7 @@ impl<'a> Parser<'a> {
             Ok(t) => t.clone(),
             Err(e) => return e,
         };
-        let line = self.peeked.first().map_or(self.line, |t| t.1);
+        let line = self.tok_line();
         match tok {
             Tok::Eof => ParseError::Incomplete(line),
             Tok::Word(w) => ParseError::Syntax(line, w),
@@ -505,11 +290,18 @@ impl<'a> Parser<'a> {
         let bang = self.is_word("!")?;
         if bang {
             self.next()?;
+            // dash takes one `!` only, at the start of the pipeline.
+            if self.is_word("!")? {
+                return Err(self.err_here());
+            }
         }
         let mut cmds = vec![self.command()?];
         while self.is_op("|")? {
             self.next()?;
             self.skip_newlines()?;
+            if self.is_word("!")? {
+                return Err(self.err_here());
+            }
             cmds.push(self.command()?);
         }
         Ok(if cmds.len() == 1 && !bang {
@@ -520,6 +312,7 @@ impl<'a> Parser<'a> {
     }
 
     fn command(&mut self) -> PResult<Cmd> {
+        while self.expand_alias()? {}
         let tok = self.peek()?.clone();
         let compound = match &tok {
             Tok::Op("(") => {
@@ -552,17 +345,21 @@ impl<'a> Parser<'a> {
                 "for" => self.for_clause()?,
                 "case" => self.case_clause()?,
                 _ if is_name(w) && *self.peek2()? == Tok::Op("(") => {
+                    let line = self.tok_line();
                     self.next()?;
                     self.next()?;
                     if !self.is_op(")")? {
                         return Err(self.err_here());
                     }
+                    // XCU §2.9.5: a special builtin's name can't be a function's (dash:
+                    // "Bad function name").
+                    if super::builtins::is_special(w) {
+                        return Err(ParseError::Syntax(line, w.clone()));
+                    }
                     self.next()?;
                     self.skip_newlines()?;
+                    // POSIX wants a compound command; dash also takes a simple one.
                     let body = self.command()?;
-                    if matches!(body, Cmd::Simple(_)) {
-                        return Err(ParseError::Syntax(self.line, "(".into()));
-                    }
                     return Ok(Cmd::FuncDef(w.clone(), Rc::new(body)));
                 }
                 _ => return self.simple(),
@@ -723,7 +520,8 @@ impl<'a> Parser<'a> {
         };
         let kind = match op {
             "<" => RedirKind::Read,
-            ">" | ">|" => RedirKind::Write,
+            ">" => RedirKind::Write,
+            ">|" => RedirKind::Clobber,
             ">>" => RedirKind::Append,
             "<>" => RedirKind::ReadWrite,
             "<&" | ">&" => RedirKind::Dup,
@@ -737,6 +535,7 @@ impl<'a> Parser<'a> {
                 self.docs.push(PendingDoc {
                     delim,
                     strip_tabs: op == "<<-",
+                    expand: !quoted,
                     body: body.clone(),
                 });
                 RedirKind::HereDoc(body, !quoted)
@@ -753,10 +552,16 @@ impl<'a> Parser<'a> {
                 s.redirs.push(r);
                 continue;
             }
+            let assignment = s.words.is_empty()
+                && matches!(self.peek()?, Tok::Word(w) if assignment_split(w).is_some());
+            // The command name, and a word after an alias ending in a blank (XCU §2.3.1).
+            if (s.words.is_empty() || self.alias_next) && !assignment && self.expand_alias()? {
+                continue;
+            }
             match self.peek()?.clone() {
                 Tok::Word(w) => {
                     self.next()?;
-                    if s.words.is_empty() && assignment_split(&w).is_some() {
+                    if assignment {
                         s.assigns.push(w);
                     } else {
                         s.words.push(w);
@@ -776,6 +581,7 @@ impl<'a> Parser<'a> {
 /// it doesn't parse; the lexer has already rejected such words).
 pub fn subst_end(src: &[char], pos: usize) -> usize {
     let mut p = Parser::new(src, pos, 1);
+    p.set_complete_input(true);
     let ok = (|| -> PResult<()> {
         if !p.is_op(")")? {
             p.list(false)?;
@@ -792,8 +598,15 @@ pub fn subst_end(src: &[char], pos: usize) -> usize {
 
 /// Parse a whole text (for `eval`, `$(…)`, `.`): every complete command in order.
 pub fn parse_all(text: &str) -> PResult<Vec<Cmd>> {
+    parse_all_with(text, &HashMap::new())
+}
+
+/// `parse_all` with aliases in effect (`$(…)` parsed when it runs).
+pub fn parse_all_with(text: &str, aliases: &HashMap<String, String>) -> PResult<Vec<Cmd>> {
     let src: Vec<char> = text.chars().collect();
     let mut p = Parser::new(&src, 0, 1);
+    p.set_complete_input(true);
+    p.set_aliases(aliases.clone());
     let mut out = Vec::new();
     while let Some(c) = p.complete_command()? {
         out.push(c);
