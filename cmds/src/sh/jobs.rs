@@ -1,30 +1,46 @@
-//! Running children: pipelines, background lists, forking, waiting for foreground children and
-//! reaping background ones, and the `wait` builtin.
+//! Running children: pipelines, background lists, forking, waiting for foreground jobs and
+//! reaping background ones. With job control (an interactive shell on a terminal, `set -m`)
+//! each pipeline and each background list is a process group of its own, the foreground one
+//! gets the terminal, and a stopped foreground job goes to the job table (XCU §2.11, GNU libc
+//! manual "Implementing a Job Control Shell", dash's jobs.c).
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::signal::{self, SigHandler, Signal};
 use nix::sys::stat::Mode;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::sys::wait::{waitpid, WaitPidFlag};
 use nix::unistd::{ForkResult, Pid};
 
+use super::cmdtext;
 use super::exec::{err, Ex, Shell};
 use super::fdio;
+use super::jobtable::{describe, report_line, Job, Proc, Status};
 use super::parser::Cmd;
 use super::signals;
+use super::tty;
 
-/// Background children: pid and exit status once reaped.
-#[derive(Debug, Default)]
-pub struct Jobs {
-    pub list: Vec<(i32, Option<i32>)>,
-}
+pub use super::jobcmds::{builtin, wait};
+pub use super::jobtable::Jobs;
+
+/// Done jobs a non-interactive shell keeps for `wait PID` before forgetting the oldest.
+const KEEP_DONE: usize = 64;
 
 impl Shell {
+    /// Whether children get process groups and the terminal: `set -m` in the interactive
+    /// shell itself (not in its subshells) with a terminal.
+    pub fn job_control(&self) -> bool {
+        self.monitor && !self.in_child && self.jobs.tty.is_some()
+    }
+
     pub fn pipeline(&mut self, cmds: &[Cmd]) -> Ex {
         if cmds.len() == 1 {
             return self.exec(&cmds[0]);
         }
-        let mut pids = Vec::new();
+        let jc = self.job_control();
+        if jc {
+            self.jobs.building = Some((0, Vec::new()));
+        }
+        let mut procs = Vec::new();
         let mut prev: Option<i32> = None;
         for (i, c) in cmds.iter().enumerate() {
             let last = i + 1 == cmds.len();
@@ -56,41 +72,94 @@ impl Shell {
                 fdio::close(w);
                 prev = Some(r);
             }
-            pids.extend(pid);
+            if let Some(pid) = pid {
+                procs.push(Proc {
+                    pid,
+                    cmd: cmdtext::text(c),
+                    status: Status::Running,
+                });
+            }
         }
         if let Some(r) = prev {
             fdio::close(r);
         }
-        let mut st = 1;
-        for pid in pids {
-            st = self.wait_fg(pid);
+        let pgid = self.jobs.building.take().map_or(0, |b| b.0);
+        if procs.is_empty() {
+            return Ok(1);
         }
-        Ok(st)
+        Ok(self.run_fg(Job::new(pgid, procs)))
     }
 
     pub fn background(&mut self, cmd: &Cmd) {
+        let jc = self.job_control();
         let pid = self.fork_child(true, |sh| {
             // XCU §2.9.3: without job control, asynchronous lists read /dev/null.
-            if let Ok(fd) = fdio::open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
-                fdio::move_to(fd, 0);
+            if !jc {
+                if let Ok(fd) = fdio::open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
+                    fdio::move_to(fd, 0);
+                }
             }
             sh.child_run(cmd)
         });
-        if let Some(pid) = pid {
-            self.last_bg = Some(pid);
-            self.jobs.list.push((pid, None));
+        let Some(pid) = pid else {
+            return;
+        };
+        self.jobs.lone = None;
+        self.last_bg = Some(pid);
+        let procs = vec![Proc {
+            pid,
+            cmd: cmdtext::text(cmd),
+            status: Status::Running,
+        }];
+        let idx = self.jobs.insert(Job::new(if jc { pid } else { 0 }, procs));
+        if self.interactive {
+            let num = self.jobs.table[idx].num;
+            fdio::write_all(2, format!("[{num}] {pid}\n").as_bytes());
         }
+        self.forget_old_jobs();
     }
 
     /// Fork; the child runs `f` and exits with its status. `None` if fork failed (reported).
+    /// With job control the child goes into the group of the pipeline being started, or a
+    /// group of its own, and a foreground one takes the terminal.
     pub fn fork_child(&mut self, bg: bool, f: impl FnOnce(&mut Shell) -> i32) -> Option<i32> {
+        let jc = self.job_control();
+        let group = self.jobs.building.as_ref().map_or(0, |b| b.0);
+        let tty_fd = self.jobs.tty.as_ref().map_or(-1, |t| t.fd);
         // SAFETY: the shell is single-threaded, so the child may run arbitrary code after fork.
         match unsafe { nix::unistd::fork() } {
-            Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
+            Ok(ForkResult::Parent { child }) => {
+                let pid = child.as_raw();
+                if jc {
+                    let pgid = if group == 0 { pid } else { group };
+                    // Both sides set the group, so neither the exec nor the next fork races.
+                    let _ = nix::unistd::setpgid(child, Pid::from_raw(pgid));
+                    match &mut self.jobs.building {
+                        Some(b) => {
+                            b.0 = pgid;
+                            b.1.push(pid);
+                        }
+                        None => self.jobs.lone = Some(pid),
+                    }
+                }
+                Some(pid)
+            }
             Ok(ForkResult::Child) => {
+                if jc {
+                    let me = std::process::id() as i32;
+                    let pgid = if group == 0 { me } else { group };
+                    let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(pgid));
+                    if !bg {
+                        // SIGTTOU is still ignored here, as the shell has it.
+                        tty::give(tty_fd, pgid);
+                    }
+                }
+                if let Some(t) = self.jobs.tty.take() {
+                    fdio::close(t.fd);
+                }
                 self.in_child = true;
                 self.interactive = false;
-                self.jobs.list.clear();
+                self.jobs = Jobs::default();
                 self.exit_trap = None;
                 // XCU §2.11: a subshell's traps with commands are reset to the default.
                 for (sig, _) in std::mem::take(&mut self.traps) {
@@ -102,7 +171,7 @@ impl Shell {
                 signals::clear_pending();
                 signals::reset_signals(self.owns_sigint);
                 self.owns_sigint = false;
-                if bg {
+                if bg && !jc {
                     // XCU §2.11: asynchronous lists ignore SIGINT and SIGQUIT without job control.
                     for s in [Signal::SIGINT, Signal::SIGQUIT] {
                         // SAFETY: SIG_IGN installs no handler code.
@@ -120,100 +189,183 @@ impl Shell {
         }
     }
 
-    /// Wait for a foreground child; a signal death is 128+signal.
+    /// Wait for a foreground child; a signal death is 128+signal. A child forked with job
+    /// control is a job: if it stops, it goes to the table.
     pub fn wait_fg(&mut self, pid: i32) -> i32 {
-        loop {
-            match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WUNTRACED)) {
-                Ok(WaitStatus::Exited(_, c)) => return c,
-                Ok(WaitStatus::Signaled(_, sig, _)) => {
-                    if self.interactive && sig == Signal::SIGINT && !self.interrupted {
-                        self.interrupted = true;
-                        fdio::write_all(2, b"\n");
-                    }
-                    return 128 + sig as i32;
-                }
-                // Without job control a stopped child would hang the shell: let it go on.
-                Ok(WaitStatus::Stopped(p, _)) => {
-                    let _ = signal::kill(p, Signal::SIGCONT);
-                }
-                Ok(_) | Err(Errno::EINTR) => {}
-                Err(_) => return 127,
-            }
-        }
-    }
-
-    /// Collect finished background children so they don't linger as zombies.
-    pub fn reap_jobs(&mut self) {
-        for job in self.jobs.list.iter_mut().filter(|j| j.1.is_none()) {
-            match waitpid(Pid::from_raw(job.0), Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, c)) => job.1 = Some(c),
-                Ok(WaitStatus::Signaled(_, s, _)) => job.1 = Some(128 + s as i32),
-                Err(_) => job.1 = Some(127),
-                Ok(_) => {}
-            }
-        }
-        if self.jobs.list.len() > 64 {
-            let last = self.last_bg;
-            self.jobs
-                .list
-                .retain(|j| j.1.is_none() || Some(j.0) == last);
-        }
-    }
-}
-
-/// `wait [PID...]`: wait for the given background children, or all of them.
-pub fn wait(sh: &mut Shell, args: &[String]) -> i32 {
-    let mut st = 0;
-    let targets: Vec<i32> = if args.is_empty() {
-        sh.jobs.list.iter().map(|j| j.0).collect()
-    } else {
-        args.iter().filter_map(|a| a.parse().ok()).collect()
-    };
-    for pid in targets {
-        let known = sh.jobs.list.iter().position(|j| j.0 == pid);
-        st = match known.map(|k| sh.jobs.list[k].1) {
-            None => 127,
-            Some(Some(done)) => done,
-            Some(None) => loop {
-                match waitpid(Pid::from_raw(pid), None) {
-                    Ok(WaitStatus::Exited(_, c)) => break c,
-                    Ok(WaitStatus::Signaled(_, s, _)) => break 128 + s as i32,
-                    Ok(_) | Err(Errno::EINTR) => {}
-                    Err(_) => break 127,
-                }
-            },
+        let pgid = if self.jobs.lone == Some(pid) && self.job_control() {
+            self.jobs.lone = None;
+            pid
+        } else {
+            0
         };
-        if let Some(k) = known {
-            sh.jobs.list[k].1 = Some(st);
+        let cmd = self.jobs.text.clone();
+        let job = Job::new(
+            pgid,
+            vec![Proc {
+                pid,
+                cmd,
+                status: Status::Running,
+            }],
+        );
+        self.run_fg(job)
+    }
+
+    /// Wait for a foreground job: with job control it has the terminal while it runs, and
+    /// when it stops it is reported and kept in the table. Returns its status.
+    pub fn run_fg(&mut self, mut job: Job) -> i32 {
+        let jc = job.pgid > 0 && self.jobs.tty.is_some();
+        if jc {
+            if let Some(t) = &self.jobs.tty {
+                tty::give(t.fd, job.pgid);
+            }
+        }
+        self.wait_job(&mut job, jc);
+        let st = job.state();
+        if let Some(t) = &mut self.jobs.tty {
+            if jc {
+                t.take_back();
+                match st {
+                    Status::Exited(_) => t.save_modes(),
+                    _ => {
+                        job.modes = tty::get_modes(t.fd);
+                        t.restore_modes();
+                    }
+                }
+            }
+        }
+        let code = job.procs.last().map_or(0, |p| p.status.code());
+        if job
+            .procs
+            .iter()
+            .any(|p| p.status == Status::Killed(libc::SIGINT, false))
+            && self.interactive
+            && !self.interrupted
+        {
+            self.interrupted = true;
+            fdio::write_all(2, b"\n");
+        }
+        match st {
+            Status::Stopped(sig) => {
+                job.changed = false;
+                let idx = self.jobs.insert(job);
+                let line = self.jobs.report(idx, false);
+                fdio::write_all(2, line.as_bytes());
+                128 + sig
+            }
+            Status::Killed(sig, core) if sig != libc::SIGINT && sig != libc::SIGPIPE => {
+                // dash tells how a foreground job died: "Killed", "Segmentation fault".
+                let mut d = describe(sig).to_string();
+                if core {
+                    d.push_str(" (core dumped)");
+                }
+                fdio::write_all(2, format!("{d}\n").as_bytes());
+                code
+            }
+            _ => code,
         }
     }
-    if args.is_empty() {
-        sh.jobs.list.clear();
-        return 0;
+
+    /// Block until no process of `job` runs. Without job control a stopped child would hang
+    /// the shell: it is continued.
+    pub fn wait_job(&mut self, job: &mut Job, jc: bool) {
+        while let Some(first) = job.procs.iter().find(|p| p.status == Status::Running) {
+            let target = if jc { -job.pgid } else { first.pid };
+            match waitpid(Pid::from_raw(target), Some(WaitPidFlag::WUNTRACED)) {
+                Ok(ws) => {
+                    let Some((pid, st)) = Status::from_wait(ws) else {
+                        continue;
+                    };
+                    if !jc && matches!(st, Status::Stopped(_)) {
+                        let _ = signal::kill(Pid::from_raw(pid), Signal::SIGCONT);
+                        continue;
+                    }
+                    job.note(pid, st);
+                }
+                Err(Errno::EINTR) => {}
+                Err(_) => {
+                    // Reaped elsewhere or never ours: count the rest as not found.
+                    for p in job.procs.iter_mut().filter(|p| p.status == Status::Running) {
+                        p.status = Status::Exited(127);
+                    }
+                }
+            }
+        }
     }
-    st
+
+    /// Collect what happened to background jobs without blocking, so finished ones don't
+    /// linger as zombies and changes can be reported.
+    pub fn reap_jobs(&mut self) {
+        let flags = WaitPidFlag::WNOHANG | WaitPidFlag::WUNTRACED | WaitPidFlag::WCONTINUED;
+        for job in &mut self.jobs.table {
+            let pids: Vec<i32> = job
+                .procs
+                .iter()
+                .filter(|p| !p.status.done())
+                .map(|p| p.pid)
+                .collect();
+            for pid in pids {
+                match waitpid(Pid::from_raw(pid), Some(flags)) {
+                    Ok(ws) => {
+                        if let Some((pid, st)) = Status::from_wait(ws) {
+                            job.note(pid, st);
+                        }
+                    }
+                    Err(Errno::EINTR) => {}
+                    Err(_) => {
+                        job.note(pid, Status::Exited(127));
+                    }
+                }
+            }
+        }
+        self.forget_old_jobs();
+    }
+
+    /// Before the prompt: report jobs that stopped, ended or were killed since the last report
+    /// (`[1]+  Done                       sleep 1`), and drop the finished ones.
+    pub fn report_jobs(&mut self) {
+        self.reap_jobs();
+        let mut i = 0;
+        while i < self.jobs.table.len() {
+            let job = &self.jobs.table[i];
+            let st = job.state();
+            if job.changed && st != Status::Running {
+                let line = self.jobs.report(i, false);
+                fdio::write_all(2, line.as_bytes());
+                self.jobs.table[i].changed = false;
+            }
+            if self.jobs.table[i].state().done() && !self.jobs.table[i].changed {
+                self.jobs.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// A shell that never reports (a script) keeps finished jobs for `wait`, within reason.
+    fn forget_old_jobs(&mut self) {
+        let done = self.jobs.table.iter().filter(|j| j.state().done()).count();
+        if done <= KEEP_DONE {
+            return;
+        }
+        let last = self.last_bg;
+        let old: Vec<usize> = self
+            .jobs
+            .table
+            .iter()
+            .filter(|j| j.state().done() && !j.procs.iter().any(|p| Some(p.pid) == last))
+            .map(|j| j.num)
+            .take(done - KEEP_DONE)
+            .collect();
+        for num in old {
+            if let Some(i) = self.jobs.index_of(num) {
+                self.jobs.remove(i);
+            }
+        }
+    }
 }
 
-/// The job-control builtins: `jobs`, `fg`, `bg`, `kill`.
-pub fn builtin(sh: &mut Shell, argv: &[String]) -> Ex {
-    match argv[0].as_str() {
-        "jobs" => {
-            for (pid, st) in &sh.jobs.list {
-                let state = if st.is_some() { "Done" } else { "Running" };
-                fdio::write_all(1, format!("{pid} {state}\n").as_bytes());
-            }
-            Ok(0)
-        }
-        "kill" => {
-            let argv = argv.to_vec();
-            match sh.fork_child(false, |c| c.exec_external(&argv, &[], &[])) {
-                Some(pid) => Ok(sh.wait_fg(pid)),
-                None => Ok(2),
-            }
-        }
-        other => {
-            err(&format!("{other}: no job control"));
-            Ok(1)
-        }
-    }
+/// The report line of a job (for the builtins).
+pub fn line(jobs: &Jobs, idx: usize, pids: bool) -> String {
+    let job = &jobs.table[idx];
+    report_line(job, jobs.mark(job.num), pids)
 }

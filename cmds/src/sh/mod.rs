@@ -20,15 +20,21 @@
 
 mod arith;
 mod builtins;
+mod cmdtext;
+mod complete;
+mod editor;
 mod exec;
 mod expand;
 mod fdio;
 mod glob;
 mod history;
+mod jobcmds;
 mod jobs;
+mod jobtable;
 mod options;
 mod parser;
 mod signals;
+mod tty;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -51,7 +57,9 @@ struct Options {
     file: Option<String>,
     arg0: String,
     params: Vec<String>,
-    flags: String,
+    /// `set` options given on the command line (`-e`, `+x`, `-o errexit`), in order: the
+    /// option's `set -o` name and whether it is turned on.
+    set: Vec<(&'static str, bool)>,
     interactive: bool,
     login: bool,
 }
@@ -74,18 +82,35 @@ impl Options {
             if a.len() < 2 || !a.starts_with(['-', '+']) {
                 break;
             }
+            let on = a.starts_with('-');
+            i += 1;
             for c in a[1..].chars() {
                 match c {
                     'c' => cmd = true,
                     's' => stdin = true,
-                    'i' => o.interactive = true,
-                    'l' => o.login = true,
-                    'e' | 'x' | 'u' | 'f' if a.starts_with('-') => o.flags.push(c),
-                    'e' | 'x' | 'u' | 'f' => {}
-                    _ => return Err(UsageError(format!("-{c}: unknown option"))),
+                    'i' => o.interactive = on,
+                    'l' => o.login = on,
+                    'o' => {
+                        let Some(n) = args.get(i) else {
+                            return Err(UsageError(format!(
+                                "{}o: option requires an argument",
+                                &a[..1]
+                            )));
+                        };
+                        i += 1;
+                        match options::by_name(n) {
+                            Some(opt) => o.set.push((opt.name, on)),
+                            None if n == "interactive" => o.interactive = on,
+                            None if options::is_pseudo(n) => {}
+                            None => return Err(UsageError(format!("{n}: bad option name"))),
+                        }
+                    }
+                    _ => match options::by_letter(c) {
+                        Some(opt) => o.set.push((opt.name, on)),
+                        None => return Err(UsageError(format!("-{c}: unknown option"))),
+                    },
                 }
             }
-            i += 1;
         }
         if cmd {
             let Some(c) = args.get(i) else {
@@ -138,13 +163,13 @@ enum Input {
     Text(Option<String>),
     /// Standard input, a byte at a time, with a prompt on stderr when interactive.
     Stdin,
-    /// An interactive terminal: rustyline's editor and history.
-    Editor(Box<rustyline::DefaultEditor>),
+    /// An interactive terminal: the line editor, with history and completion.
+    Editor(Box<editor::LineEditor>),
 }
 
 impl Input {
     fn read(&mut self, sh: &mut Shell, more: bool) -> Line {
-        match self {
+        let line = match self {
             Input::Text(t) => t.take().map_or(Line::Eof, Line::Text),
             Input::Stdin => {
                 if sh.interactive {
@@ -165,18 +190,21 @@ impl Input {
             }
             Input::Editor(ed) => {
                 let p = prompt(sh, more);
-                match ed.readline(&p) {
-                    Ok(l) => {
-                        if !l.trim().is_empty() {
-                            let _ = ed.add_history_entry(l.as_str());
-                        }
+                match ed.read(sh, &p) {
+                    editor::Read::Line(l) => {
+                        history::add(sh, &l);
                         Line::Text(l + "\n")
                     }
-                    Err(rustyline::error::ReadlineError::Interrupted) => Line::Interrupted,
-                    Err(_) => Line::Eof,
+                    editor::Read::Interrupted => Line::Interrupted,
+                    editor::Read::Eof => Line::Eof,
                 }
             }
+        };
+        if let (Line::Text(t), true) = (&line, sh.verbose) {
+            // `set -v`: the input as it is read.
+            fdio::write_all(2, t.as_bytes());
         }
+        line
     }
 }
 
@@ -272,19 +300,32 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
     let mut buf: Vec<char> = Vec::new();
     let mut pos = 0;
     let mut line = 1;
+    let whole = matches!(input, Input::Text(_));
     loop {
-        sh.reap_jobs();
         if pos >= buf.len() {
+            if sh.interactive {
+                sh.report_jobs();
+            } else {
+                sh.reap_jobs();
+            }
             buf.clear();
             pos = 0;
             match input.read(sh, false) {
                 Line::Text(t) => buf.extend(t.chars()),
+                Line::Eof if sh.interactive && sh.ignoreeof => {
+                    err("Use \"exit\" to leave shell.");
+                    continue;
+                }
+                Line::Eof if sh.interactive && stopped_jobs_warned(sh) => continue,
                 Line::Eof => return sh.status,
                 Line::Interrupted => continue,
             }
         }
+        let start = pos;
         let (parsed, end, end_line) = {
             let mut p = Parser::new(&buf, pos, line);
+            p.set_aliases(sh.aliases.clone());
+            p.set_complete_input(whole);
             let r = p.complete_command();
             (r, p.pos, p.line)
         };
@@ -292,10 +333,16 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
             Ok(Some(cmd)) => {
                 pos = end;
                 line = end_line;
+                if sh.noexec && !sh.interactive {
+                    // `set -n`: read and parse only.
+                    continue;
+                }
                 sh.interrupted = false;
                 // Background jobs that ended while we waited for input must not show as zombies
                 // to the command about to run (`ps`).
                 sh.reap_jobs();
+                let text: String = buf[start..end.min(buf.len())].iter().collect();
+                sh.jobs.text = text.trim().trim_end_matches(['&', ';']).trim().to_string();
                 match sh.exec(&cmd) {
                     Ok(_) | Err(Flow::Break(_) | Flow::Continue(_)) => {}
                     Err(Flow::Exit(st)) => return st,
@@ -328,6 +375,21 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
     }
 }
 
+/// Ctrl-D with stopped jobs: warn once, as dash does; the next Ctrl-D exits.
+fn stopped_jobs_warned(sh: &mut Shell) -> bool {
+    thread_local!(static WARNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    let stopped = sh
+        .jobs
+        .table
+        .iter()
+        .any(|j| matches!(j.state(), jobtable::Status::Stopped(_)));
+    if !stopped || WARNED.with(|w| w.replace(true)) {
+        return false;
+    }
+    err("You have stopped jobs.");
+    true
+}
+
 pub fn run(args: Vec<OsString>) -> AppletResult {
     let args: Vec<String> = args
         .into_iter()
@@ -335,35 +397,40 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
         .collect();
     let o = Options::parse(&args)?;
     let mut sh = Shell::new(o.arg0.clone(), o.params.clone());
-    sh.errexit = o.flags.contains('e');
-    sh.xtrace = o.flags.contains('x');
-    sh.nounset = o.flags.contains('u');
-    sh.noglob = o.flags.contains('f');
     let stdin_tty = nix::unistd::isatty(std::io::stdin()).unwrap_or(false);
     let stderr_tty = nix::unistd::isatty(std::io::stderr()).unwrap_or(false);
+    let from_stdin = o.command.is_none() && o.file.is_none();
+    sh.interactive = from_stdin && (o.interactive || (stdin_tty && stderr_tty));
+    // Job control is on by default in an interactive shell on a terminal (`set +m` or
+    // `sh +m` turn it off).
+    sh.monitor = sh.interactive && stdin_tty;
+    for (name, on) in &o.set {
+        if let Some(opt) = options::by_name(name) {
+            *(opt.flag)(&mut sh) = *on;
+        }
+    }
     let mut input = if let Some(c) = o.command {
         Input::Text(Some(c))
     } else if let Some(f) = &o.file {
         let text = std::fs::read(f).map_err(|e| ShError::Open(f.clone(), e))?;
         Input::Text(Some(String::from_utf8_lossy(&text).into_owned()))
-    } else {
-        sh.interactive = o.interactive || (stdin_tty && stderr_tty);
-        if sh.interactive && stdin_tty {
-            // Plain output for serial consoles and expect-style tests: no bracketed-paste or
-            // synchronized-update escapes around each prompt.
-            let config = rustyline::Config::builder().bracketed_paste(false).build();
-            match rustyline::DefaultEditor::with_config(config) {
-                Ok(mut ed) => {
-                    use rustyline::config::Configurer;
-                    ed.enable_synchronized_output(false);
-                    Input::Editor(Box::new(ed))
-                }
-                Err(_) => Input::Stdin,
-            }
-        } else {
-            Input::Stdin
+    } else if sh.interactive && stdin_tty {
+        let lines = history::load(&sh);
+        let size = sh
+            .get("HISTSIZE")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(500);
+        match editor::LineEditor::new(&lines, size) {
+            Some(ed) => Input::Editor(Box::new(ed)),
+            None => Input::Stdin,
         }
+    } else {
+        Input::Stdin
     };
+    if sh.interactive && sh.monitor && stdin_tty {
+        // Before ignoring SIGTTIN: a shell started in the background waits to be foreground.
+        sh.jobs.tty = tty::Tty::acquire();
+    }
     if sh.interactive {
         signals::ignore_interactive_signals();
         sh.owns_sigint = true;
@@ -374,13 +441,22 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
             if std::path::Path::new(&profile).is_file() {
                 let r = builtins::run(&mut sh, &[".".into(), profile]);
                 if let Err(Flow::Exit(st)) = r {
-                    return Ok(sh.run_exit_trap(st));
+                    return Ok(finish(&mut sh, st));
                 }
             }
         }
     }
     let st = main_loop(&mut sh, &mut input);
-    Ok(sh.run_exit_trap(st))
+    Ok(finish(&mut sh, st))
+}
+
+/// The EXIT trap, then the terminal back to the group that had it before the shell.
+fn finish(sh: &mut Shell, st: i32) -> i32 {
+    let st = sh.run_exit_trap(st);
+    if let Some(t) = &sh.jobs.tty {
+        t.release();
+    }
+    st
 }
 
 #[cfg(test)]
@@ -423,7 +499,7 @@ mod tests {
                 Options {
                     command: Some("x".into()),
                     arg0: "sh".into(),
-                    flags: "e".into(),
+                    set: vec![("errexit", true)],
                     ..Default::default()
                 },
             ),
@@ -433,7 +509,7 @@ mod tests {
                     file: Some("script".into()),
                     arg0: "script".into(),
                     params: strs(&["1", "2"]),
-                    flags: "x".into(),
+                    set: vec![("xtrace", true)],
                     ..Default::default()
                 },
             ),
@@ -449,6 +525,39 @@ mod tests {
         for (args, want) in cases {
             assert_eq!(Options::parse(&strs(args)), Ok(want), "{args:?}");
         }
+        let sets: Vec<(&[&str], Vec<(&str, bool)>)> = vec![
+            (&["sh", "-o", "errexit", "-c", "x"], vec![("errexit", true)]),
+            (
+                &["sh", "-eu", "+o", "nounset", "-c", "x"],
+                vec![("errexit", true), ("nounset", true), ("nounset", false)],
+            ),
+            (
+                &["sh", "-aCfmnvxb", "+e"],
+                vec![
+                    ("allexport", true),
+                    ("noclobber", true),
+                    ("noglob", true),
+                    ("monitor", true),
+                    ("noexec", true),
+                    ("verbose", true),
+                    ("xtrace", true),
+                    ("notify", true),
+                    ("errexit", false),
+                ],
+            ),
+            (&["sh", "-o", "vi", "-s"], vec![]),
+        ];
+        for (args, want) in sets {
+            let o = Options::parse(&strs(args)).unwrap();
+            assert_eq!(o.set, want, "{args:?}");
+        }
+        let o = Options::parse(&strs(&["sh", "-o", "errexit", "-c", "echo", "n", "a"])).unwrap();
+        assert_eq!(
+            (o.command.as_deref(), o.arg0.as_str(), o.params),
+            (Some("echo"), "n", strs(&["a"]))
+        );
+        assert!(Options::parse(&strs(&["sh", "-o"])).is_err());
+        assert!(Options::parse(&strs(&["sh", "-o", "nosuch"])).is_err());
         assert!(Options::parse(&strs(&["sh", "-c"])).is_err());
         assert!(Options::parse(&strs(&["sh", "-q"])).is_err());
     }
