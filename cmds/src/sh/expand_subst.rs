@@ -40,6 +40,25 @@ fn name_len(s: &[char], i: usize) -> usize {
     }
 }
 
+/// The shell's variables as arithmetic sees them: an assignment to a read-only variable is
+/// refused and remembered, so the expansion fails once the expression is done.
+struct ArithShell<'a> {
+    sh: &'a mut Shell,
+    refused: Option<String>,
+}
+
+impl arith::ArithVars for ArithShell<'_> {
+    fn get_var(&self, name: &str) -> Option<String> {
+        self.sh.get(name)
+    }
+
+    fn set_var(&mut self, name: &str, value: String) {
+        if let Err(e) = self.sh.try_set(name, value) {
+            self.refused.get_or_insert(e);
+        }
+    }
+}
+
 impl Shell {
     /// Expand the `$…` or `` `…` `` at `s[i]`; returns the index after it.
     pub(super) fn dollar(
@@ -115,10 +134,19 @@ impl Shell {
         let mut g = Fields::default();
         let s: Vec<char> = inner.chars().filter(|&c| c != '"').collect();
         self.word_dq(&mut g, &s, super::Dq::Quoted)?;
-        match arith::eval(&g.cur.text, self) {
+        let mut vars = ArithShell {
+            sh: self,
+            refused: None,
+        };
+        let r = arith::eval(&g.cur.text, &mut vars);
+        if let Some(e) = vars.refused {
+            err(&e);
+            return Err(self.abort(2));
+        }
+        match r {
             Ok(v) => Ok(v),
             Err(e) => {
-                err(&format!("arithmetic expression: {e}"));
+                err(&format!("arithmetic: {e}"));
                 Err(self.abort(2))
             }
         }

@@ -96,6 +96,10 @@ fn bracket(p: &[char], i: usize, c: char) -> Option<(bool, usize)> {
                     "space" => c.is_ascii_whitespace(),
                     "punct" => c.is_ascii_punctuation(),
                     "xdigit" => c.is_ascii_hexdigit(),
+                    "blank" => c == ' ' || c == '\t',
+                    "cntrl" => c.is_ascii_control(),
+                    "print" => c == ' ' || c.is_ascii_graphic(),
+                    "graph" => c.is_ascii_graphic(),
                     _ => false,
                 };
                 j += 2 + class.chars().count() + 2;
@@ -244,6 +248,10 @@ mod tests {
             ("[]]", "]", true),
             ("[[:digit:]]*", "7up", true),
             ("[[:alpha:]]", "7", false),
+            ("[[:blank:]]", "\t", true),
+            ("[[:print:]]", " ", true),
+            ("[[:graph:]]", " ", false),
+            ("[[:cntrl:]]", "\u{1}", true),
             ("\\*", "*", true),
             ("\\*", "a", false),
             ("[", "[", true),
