@@ -5,13 +5,16 @@ use super::{section, Via};
 const AGREE: &[&str] = &[
     // XCU 2.2.1 backslash
     r#"printf '[%s]\n' a\ b \a \\ \' \" \$x \` \* \?"#,
+    r"printf '[%s]\n' a\",
     r"b",
     r"printf '[%s]\n' \\\\ \\\'",
+    r"printf '[%s]\n' end\",
     r"printf '[%s]\n' x\ ",
     r"echo \# not a comment",
     r"echo a\;b a\&b a\|b a\<b a\>b a\(b\)",
     r"printf '[%s]\n' \	tab",
     r#"x=\$HOME; echo "$x""#,
+    r"printf '[%s]\n' \",
     // XCU 2.2.2 single quotes
     r#"printf '[%s]\n' 'a b' '$x' '`echo no`' '\' '"' 'a\nb'"#,
     r"printf '[%s]\n' 'multi",
@@ -105,7 +108,9 @@ const AGREE: &[&str] = &[
 ];
 
 /// Differences from dash kept on purpose: (script, why).
-const DIFFER: &[(&str, &str)] = &[];
+const DIFFER: &[(&str, &str)] = &[
+
+];
 
 #[test]
 fn agrees_with_dash() {

@@ -72,11 +72,15 @@ const AGREE: &[&str] = &[
     r"set --; printf '[%s]\n' ${@:+alt} end",
     // XCU 2.5.3 shell variables
     r"(unset IFS; x='a b'; set -- $x; echo $#)",
+    r"echo ${PPID:+has-ppid}",
+    r#"test "$PPID" -gt 0 && echo ppid"#,
     r#"x=1; unset x; echo "[${x-unset}]""#,
     r#"x=; echo "[${x-unset}]""#,
     r"echo ${HOME:+home}",
     r"cd /; echo $PWD; cd /tmp; echo $PWD",
     r"echo ${LINENO:+ln}",
+    r"x=5 y=$x; echo $y",
+    r"x=1; x=2 y=$x; echo $y",
     r"readonly r=1; echo $r",
     r"v=a; v=${v}b; echo $v",
     r"v=a; v=$v$v$v; echo $v",
@@ -123,6 +127,7 @@ const AGREE: &[&str] = &[
     r"echo ${u:=b} $u",
     r"e=; echo ${e=c}[$e] ${e:=d}[$e]",
     r#": ${u:=x y}; printf '[%s]\n' $u "$u""#,
+    r"readonly ro=1; (: ${ro:=2}) 2>/dev/null; echo st=$?",
     r"(: ${1=x}) 2>/dev/null; echo st=$?",
     r#": ${u=~}; test "$u" = "$HOME" && echo tilde-eq"#,
     r"x=${u:=$((1+1))}; echo $x $u",
@@ -185,11 +190,18 @@ const AGREE: &[&str] = &[
     r"set -f; echo $-",
     r"set -x; echo $- 2>/dev/null",
     r"set -ef; echo $-; set +e; echo $-",
+    r"set -a; echo $-",
+    r"set -C; echo $-",
+    r"set -b; echo $-; set +b; echo $-",
+    r"set -v; echo $- 2>/dev/null",
+    r"set -aCefu; echo $-",
     r"case $- in *i*) echo inter;; *) echo nonint;; esac",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
-const DIFFER: &[(&str, &str)] = &[];
+const DIFFER: &[(&str, &str)] = &[
+
+];
 
 #[test]
 fn agrees_with_dash() {

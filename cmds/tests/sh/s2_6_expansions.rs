@@ -318,6 +318,7 @@ const AGREE: &[&str] = &[
     // XCU 2.6.4 arithmetic expansion
     r"set -u; echo $((u+1)); echo after",
     r"set -u; x=2; echo $((x+1))",
+    r"readonly r=1; echo $((r=2)); echo after",
     r"echo $((1 ? 2 : 1/0))",
     r"echo $((0 && 1/0)) $((1 || 1/0))",
     r"x=0; echo $((x ? 10/x : 0))",
