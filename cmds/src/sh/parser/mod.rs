@@ -740,7 +740,40 @@ mod tests {
                     "a",
                 ])])))])],
             ),
-            ("echo a\\\nb", vec![list(vec![simple(&["echo", "a\\\nb"])])]),
+            ("echo a\\\nb", vec![list(vec![simple(&["echo", "ab"])])]),
+            (
+                "echo 'a\\\nb'",
+                vec![list(vec![simple(&["echo", "'a\\\nb'"])])],
+            ),
+            (
+                "x=5; echo $\\\n{x}",
+                vec![list(vec![
+                    Cmd::Simple(Simple {
+                        assigns: vec!["x=5".into()],
+                        ..Default::default()
+                    }),
+                    simple(&["echo", "${x}"]),
+                ])],
+            ),
+            (
+                "a &\\\n& b",
+                vec![list(vec![Cmd::AndOr(
+                    Box::new(simple(&["a"])),
+                    vec![(true, simple(&["b"]))],
+                )])],
+            ),
+            (
+                "echo 12>f",
+                vec![list(vec![Cmd::Simple(Simple {
+                    words: vec!["echo".into(), "12".into()],
+                    redirs: vec![Redir {
+                        fd: 1,
+                        kind: RedirKind::Write,
+                        target: "f".into(),
+                    }],
+                    ..Default::default()
+                })])],
+            ),
             (
                 "echo $(case x in x) y;; esac) z",
                 vec![list(vec![simple(&[
@@ -788,7 +821,9 @@ mod tests {
             ("if true", ParseError::Incomplete(1)),
             ("echo 'abc", ParseError::Incomplete(1)),
             ("a &&", ParseError::Incomplete(1)),
-            ("cat <<E\nx", ParseError::Incomplete(2)),
+            ("! ! a", ParseError::Syntax(1, "!".into())),
+            ("a | ! b", ParseError::Syntax(1, "!".into())),
+            ("export() { :; }", ParseError::Syntax(1, "export".into())),
             (";", ParseError::Syntax(1, ";".into())),
             ("a | | b", ParseError::Syntax(1, "|".into())),
             ("( a", ParseError::Incomplete(1)),
@@ -797,6 +832,112 @@ mod tests {
         ];
         for (src, want) in cases {
             assert_eq!(parse_all(src), Err(want), "{src:?}");
+        }
+    }
+
+    /// Input read a line at a time: what may go on in the next line is `Incomplete` unless the
+    /// parser is told the input is complete.
+    #[test]
+    fn incomplete_until_the_input_ends() {
+        let cases = [
+            ("echo a\\\n", "a"),
+            ("echo a &\\\n", "a"),
+            ("cat <<E\nx\n", "cat"),
+            ("cat <<E\nx\\\n", "cat"),
+        ];
+        for (src, last) in cases {
+            let chars: Vec<char> = src.chars().collect();
+            let mut p = Parser::new(&chars, 0, 1);
+            assert!(
+                matches!(p.complete_command(), Err(ParseError::Incomplete(_))),
+                "{src:?}"
+            );
+            let mut p = Parser::new(&chars, 0, 1);
+            p.set_complete_input(true);
+            let Ok(Some(Cmd::List(items))) = p.complete_command() else {
+                panic!("{src:?}");
+            };
+            let Cmd::Simple(s) = &items[0].0 else {
+                panic!("{src:?}");
+            };
+            assert_eq!(s.words.last().map(String::as_str), Some(last), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn here_document_continuations() {
+        // (source, body): the delimiter is found on raw lines only (as dash).
+        let cases = [
+            ("cat <<E\na\\\nb\nE\n", "ab\n"),
+            ("cat <<'E'\na\\\nb\nE\n", "a\\\nb\n"),
+            ("cat <<E\na\\\nE\nE\n", "aE\n"),
+            ("cat <<E\na\\\\\nE\n", "a\\\\\n"),
+            ("cat <<-E\n\tx\n\tE\n", "x\n"),
+        ];
+        for (src, want) in cases {
+            let cmds = parse_all(src).unwrap();
+            let Cmd::List(items) = &cmds[0] else { panic!() };
+            let Cmd::Simple(s) = &items[0].0 else {
+                panic!()
+            };
+            let RedirKind::HereDoc(body, _) = &s.redirs[0].kind else {
+                panic!()
+            };
+            assert_eq!(body.borrow().as_str(), want, "{src:?}");
+        }
+    }
+
+    #[test]
+    fn aliases_table() {
+        let aliases: HashMap<String, String> = [
+            ("e", "echo "),
+            ("w", "world"),
+            ("l", "ls -l"),
+            ("loop", "loop x"),
+            ("semi", "echo a;"),
+            ("i", "if true; then"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        // (source, the words of each simple command, in order)
+        let cases: &[(&str, &[&[&str]])] = &[
+            ("l sub", &[&["ls", "-l", "sub"]]),
+            ("e w", &[&["echo", "world"]]),
+            ("e e w", &[&["echo", "echo", "world"]]),
+            ("l w", &[&["ls", "-l", "w"]]),
+            ("'l' x", &[&["'l'", "x"]]),
+            ("x=1 l", &[&["ls", "-l"]]),
+            ("echo l", &[&["echo", "l"]]),
+            ("loop", &[&["loop", "x"]]),
+            ("semi echo b", &[&["echo", "a"], &["echo", "b"]]),
+            ("true && l", &[&["true"], &["ls", "-l"]]),
+            ("i l; fi", &[&["true"], &["ls", "-l"]]),
+        ];
+        fn words(c: &Cmd, out: &mut Vec<Vec<String>>) {
+            match c {
+                Cmd::Simple(s) => out.push(s.words.clone()),
+                Cmd::List(items) => items.iter().for_each(|(c, _)| words(c, out)),
+                Cmd::AndOr(first, rest) => {
+                    words(first, out);
+                    rest.iter().for_each(|(_, c)| words(c, out));
+                }
+                Cmd::If(arms, _) => arms.iter().for_each(|(c, b)| {
+                    words(c, out);
+                    words(b, out);
+                }),
+                _ => {}
+            }
+        }
+        for (src, want) in cases {
+            let cmds = parse_all_with(src, &aliases).unwrap();
+            let mut got = Vec::new();
+            cmds.iter().for_each(|c| words(c, &mut got));
+            let want: Vec<Vec<String>> = want
+                .iter()
+                .map(|ws| ws.iter().map(|w| w.to_string()).collect())
+                .collect();
+            assert_eq!(got, want, "{src:?}");
         }
     }
 }
