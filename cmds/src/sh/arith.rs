@@ -96,7 +96,7 @@ impl Eval<'_> {
         match self.vars.get_var(name) {
             None => Ok(0),
             Some(v) if v.trim().is_empty() => Ok(0),
-            Some(v) => parse_number(v.trim()).ok_or_else(|| format!("{name}: bad number '{v}'")),
+            Some(v) => constant(v.trim()).ok_or_else(|| format!("{name}: bad number '{v}'")),
         }
     }
 
@@ -262,8 +262,43 @@ impl Eval<'_> {
             let rest: String = self.s[self.i..].iter().collect();
             return Err(format!("expecting primary: \"{}\"", rest.trim()));
         }
-        parse_number(&tok).ok_or_else(|| format!("bad number '{tok}'"))
+        constant(&tok).ok_or_else(|| format!("bad number '{tok}'"))
     }
+}
+
+/// An arithmetic constant like [`parse_number`], but one too large for 64 bits is clamped to
+/// the largest (or smallest) value, as dash's strtoimax does.
+fn constant(s: &str) -> Option<i64> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (radix, body) = if let Some(h) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        (16, h)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        (8, &digits[1..])
+    } else {
+        (10, digits)
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let mut v: Option<i64> = Some(0);
+    for c in body.chars() {
+        let d = i64::from(c.to_digit(radix)?);
+        v = v
+            .and_then(|v| v.checked_mul(i64::from(radix)))
+            .and_then(|v| v.checked_add(d));
+    }
+    Some(match (v, neg) {
+        (Some(v), true) => -v,
+        (Some(v), false) => v,
+        (None, true) => i64::MIN,
+        (None, false) => i64::MAX,
+    })
 }
 
 /// Decimal, `0x` hex or leading-`0` octal, with an optional sign.
@@ -301,7 +336,7 @@ mod tests {
 
     #[test]
     fn eval_table() {
-        let cases: [(&str, R); 24] = [
+        let cases: [(&str, R); 29] = [
             ("1 + 2 * 3", Ok(7)),
             ("(1 + 2) * 3", Ok(9)),
             ("7 / 2", Ok(3)),
@@ -326,6 +361,11 @@ mod tests {
             ("2 +", Err("expecting primary: \"\"".into())),
             ("1 2", Err("syntax error: \"1 2\"".into())),
             ("- -3", Ok(3)),
+            ("99999999999999999999", Ok(i64::MAX)),
+            ("-99999999999999999999", Ok(-i64::MAX)),
+            ("0xffffffffffffffff", Ok(i64::MAX)),
+            ("0x", Err("bad number '0x'".into())),
+            ("08", Err("bad number '08'".into())),
         ];
         for (text, want) in cases {
             let mut vars: HashMap<String, String> =

@@ -132,7 +132,8 @@ impl Shell {
     /// double quotes; an error ends a non-interactive shell with status 2.
     fn arith_subst(&mut self, inner: &str) -> Result<i64, Flow> {
         let mut g = Fields::default();
-        let s: Vec<char> = inner.chars().filter(|&c| c != '"').collect();
+        // A `"` inside the expression is an ordinary character (XCU §2.6.4).
+        let s: Vec<char> = inner.chars().collect();
         self.word_dq(&mut g, &s, super::Dq::Quoted)?;
         let mut vars = ArithShell {
             sh: self,

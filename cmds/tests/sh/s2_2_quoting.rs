@@ -108,9 +108,7 @@ const AGREE: &[&str] = &[
 ];
 
 /// Differences from dash kept on purpose: (script, why).
-const DIFFER: &[(&str, &str)] = &[
-
-];
+const DIFFER: &[(&str, &str)] = &[];
 
 #[test]
 fn agrees_with_dash() {
