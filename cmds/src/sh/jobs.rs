@@ -323,6 +323,13 @@ impl Shell {
     /// Before the prompt: report jobs that stopped, ended or were killed since the last report
     /// (`[1]+  Done                       sleep 1`), and drop the finished ones.
     pub fn report_jobs(&mut self) {
+        // The terminal is the shell's at the prompt, whatever a child did with it (one that
+        // was never waited for, like a here-document feeder, may have taken it).
+        if let Some(t) = &self.jobs.tty {
+            if tty::foreground(t.fd) != t.pgid {
+                t.take_back();
+            }
+        }
         self.reap_jobs();
         let mut i = 0;
         while i < self.jobs.table.len() {

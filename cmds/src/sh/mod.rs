@@ -525,7 +525,8 @@ mod tests {
         for (args, want) in cases {
             assert_eq!(Options::parse(&strs(args)), Ok(want), "{args:?}");
         }
-        let sets: Vec<(&[&str], Vec<(&str, bool)>)> = vec![
+        type Sets<'a> = Vec<(&'a [&'a str], Vec<(&'a str, bool)>)>;
+        let sets: Sets = vec![
             (&["sh", "-o", "errexit", "-c", "x"], vec![("errexit", true)]),
             (
                 &["sh", "-eu", "+o", "nounset", "-c", "x"],
