@@ -5,12 +5,13 @@ use std::ffi::CString;
 use std::rc::Rc;
 
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
-use nix::sys::stat::Mode;
 
 use super::jobs::Jobs;
-use super::parser::{self, assignment_split, Cmd, Redir, RedirKind, Simple};
+use super::parser::{self, assignment_split, Cmd, Redir, Simple};
 use super::{builtins, fdio, signals};
+
+mod redir;
+pub use redir::restore;
 
 #[derive(Debug, Clone)]
 pub struct Var {
@@ -753,116 +754,6 @@ impl Shell {
         }
     }
 
-    // ---- redirections ----
-
-    /// Apply redirections; with `save`, return how to undo them.
-    pub fn redirect(
-        &mut self,
-        redirs: &[Redir],
-        save: bool,
-    ) -> Result<Vec<(i32, Option<i32>)>, Flow> {
-        let mut saved = Vec::new();
-        for r in redirs {
-            match self.redirect_one(r, save, &mut saved) {
-                Ok(()) => {}
-                Err(e) => {
-                    restore(saved);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(saved)
-    }
-
-    fn redirect_one(
-        &mut self,
-        r: &Redir,
-        save: bool,
-        saved: &mut Vec<(i32, Option<i32>)>,
-    ) -> Result<(), Flow> {
-        let source = match &r.kind {
-            RedirKind::HereDoc(body, expand) => {
-                let text = if *expand {
-                    self.expand_heredoc(&body.borrow())?
-                } else {
-                    body.borrow().clone()
-                };
-                match self.heredoc_fd(text) {
-                    Some(fd) => Source::Opened(fd),
-                    None => return Err(Flow::Fail(1)),
-                }
-            }
-            RedirKind::Dup => {
-                let t = self.expand_single(&r.target)?;
-                if t == "-" {
-                    Source::Close
-                } else {
-                    match t.parse::<i32>() {
-                        Ok(n) if fdio::is_open(n) => Source::Dup(n),
-                        _ => {
-                            err(&format!("{t}: Bad file descriptor"));
-                            return Err(Flow::Fail(1));
-                        }
-                    }
-                }
-            }
-            kind => {
-                let t = self.expand_single(&r.target)?;
-                let mode = Mode::from_bits_truncate(0o666);
-                let opened = match kind {
-                    RedirKind::Write if self.noclobber => open_noclobber(&t),
-                    RedirKind::Read => fdio::open(&t, OFlag::O_RDONLY, mode),
-                    RedirKind::Write | RedirKind::Clobber => {
-                        fdio::open(&t, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_TRUNC, mode)
-                    }
-                    RedirKind::Append => {
-                        fdio::open(&t, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_APPEND, mode)
-                    }
-                    _ => fdio::open(&t, OFlag::O_RDWR | OFlag::O_CREAT, mode),
-                };
-                match opened {
-                    Ok(fd) => Source::Opened(fd),
-                    Err(e) => {
-                        err(&format!("{t}: {}", e.desc()));
-                        return Err(Flow::Fail(1));
-                    }
-                }
-            }
-        };
-        if save {
-            saved.push((r.fd, fdio::save(r.fd)));
-        }
-        match source {
-            Source::Close => fdio::close(r.fd),
-            Source::Dup(n) if n == r.fd => {}
-            Source::Dup(n) => fdio::dup2(n, r.fd),
-            Source::Opened(fd) => fdio::move_to(fd, r.fd),
-        }
-        Ok(())
-    }
-
-    /// A pipe whose read end yields `text`; big bodies are fed by a child so the pipe can't fill up.
-    fn heredoc_fd(&mut self, text: String) -> Option<i32> {
-        let (r, w) = match fdio::pipe() {
-            Ok(p) => p,
-            Err(e) => {
-                err(&format!("pipe: {}", e.desc()));
-                return None;
-            }
-        };
-        if text.len() <= 4096 {
-            fdio::write_all(w, text.as_bytes());
-        } else {
-            self.fork_child(false, |_| {
-                fdio::close(r);
-                fdio::write_all(w, text.as_bytes());
-                0
-            });
-        }
-        fdio::close(w);
-        Some(r)
-    }
-
     // ---- text ----
 
     /// Parse and run `text` in this shell (`eval`, `.`, traps, `-c`).
@@ -886,40 +777,9 @@ impl Shell {
     }
 }
 
-/// `>` under `set -C` (XCU §2.7.2): an existing regular file is refused; anything else
-/// (`/dev/null`, a FIFO) opens as it is, and a new file is created exclusively.
-fn open_noclobber(path: &str) -> Result<i32, Errno> {
-    let mode = Mode::from_bits_truncate(0o666);
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => Err(Errno::EEXIST),
-        Ok(_) => fdio::open(path, OFlag::O_WRONLY, mode),
-        Err(_) => fdio::open(path, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL, mode),
-    }
-}
-
 fn is_executable(path: &str) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file())
         && nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok()
-}
-
-/// What a redirection puts on its descriptor.
-enum Source {
-    Close,
-    Dup(i32),
-    /// A descriptor the shell just opened (close-on-exec until it is in place).
-    Opened(i32),
-}
-
-pub fn restore(saved: Vec<(i32, Option<i32>)>) {
-    for (fd, copy) in saved.into_iter().rev() {
-        match copy {
-            Some(c) => {
-                fdio::dup2(c, fd);
-                fdio::close(c);
-            }
-            None => fdio::close(fd),
-        }
-    }
 }
 
 impl super::arith::ArithVars for Shell {
