@@ -4,8 +4,9 @@
 //!
 //! A NAME containing `/` is checked as given; others are looked up in each PATH element in
 //! order (an empty element means `.`, printed as `./NAME`). A hit is a regular file the caller
-//! may execute. Exit 0 when every NAME was found, 1 when any was not (or no NAME), 2 on a bad
-//! option.
+//! may execute; a NAME PATH lacks that is an rbox applet is printed as is, since `sh` runs
+//! the applet then (as its `command -v` says). Exit 0 when every NAME was found, 1 when any
+//! was not (or no NAME), 2 on a bad option.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
@@ -104,12 +105,24 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
                 }
             }
         }
+        // What the shell runs when PATH has nothing (its `command -v` prints the name too).
+        if !found && !name.as_bytes().contains(&b'/') && is_applet(name) {
+            found = true;
+            let mut line = name.as_bytes().to_vec();
+            line.push(b'\n');
+            out.write_all(&line).map_err(write_failure)?;
+        }
         if !found {
             status = 1;
         }
     }
     out.flush().map_err(write_failure)?;
     Ok(status)
+}
+
+/// An rbox applet: `sh` starts it as `/proc/self/exe` when PATH does not have it.
+fn is_applet(name: &OsStr) -> bool {
+    name.to_str().is_some_and(crate::applets::exists)
 }
 
 fn write_failure(e: io::Error) -> Failure {

@@ -111,9 +111,10 @@ pub fn by_letter(c: char) -> Option<&'static Opt> {
     OPTIONS.iter().find(|o| o.letter == c && c != ' ')
 }
 
-/// Whether `set -o NAME` accepts NAME without doing anything (`vi`, `emacs`...).
+/// Whether `set -o NAME` accepts NAME without doing anything (`vi`, `emacs`...; as dash,
+/// also `interactive` and `stdin`, so `set +o` output reads back).
 pub fn is_pseudo(name: &str) -> bool {
-    PSEUDO.contains(&name) && name != "interactive" && name != "stdin"
+    PSEUDO.contains(&name)
 }
 
 /// The value of option `name` for listings (`interactive` is the shell's own state).
@@ -144,22 +145,6 @@ pub fn restore_commands(sh: &mut Shell) -> String {
     s
 }
 
-/// `$-`: the letters of the options that are on, in dash's order (`i` for interactive after
-/// `I`, as dash lists it).
-#[allow(dead_code)] // for expand.rs's `$-`
-pub fn letters(sh: &mut Shell) -> String {
-    let mut s = String::new();
-    for o in OPTIONS {
-        if *(o.flag)(sh) {
-            s.push(o.letter);
-        }
-        if o.name == "ignoreeof" && sh.interactive {
-            s.push('i');
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,7 +167,6 @@ mod tests {
         sh.errexit = true;
         sh.nounset = true;
         sh.noglob = true;
-        assert_eq!(letters(&mut sh), "efu");
         let l = listing(&mut sh);
         assert!(l.starts_with("Current option settings\nerrexit         on\nnoglob          on\n"));
         let r = restore_commands(&mut sh);

@@ -115,7 +115,10 @@ pub fn parse_signal(s: &str) -> Option<Signal> {
 
 /// The name `trap` lists for a signal: `INT`, not `SIGINT`.
 pub fn signal_name(sig: i32) -> String {
-    Signal::try_from(sig).map_or_else(|_| sig.to_string(), |s| s.as_str().trim_start_matches("SIG").to_string())
+    Signal::try_from(sig).map_or_else(
+        |_| sig.to_string(),
+        |s| s.as_str().trim_start_matches("SIG").to_string(),
+    )
 }
 
 /// Interactive shells survive Ctrl-C and Ctrl-\ (they go to the foreground command).

@@ -12,10 +12,7 @@ pub fn alias(sh: &mut Shell, args: &[String]) -> i32 {
     if args.is_empty() {
         let mut names: Vec<&String> = sh.aliases.keys().collect();
         names.sort();
-        let text: String = names
-            .into_iter()
-            .map(|n| line(n, &sh.aliases[n]))
-            .collect();
+        let text: String = names.into_iter().map(|n| line(n, &sh.aliases[n])).collect();
         out(&text);
         return 0;
     }
@@ -42,7 +39,10 @@ pub fn unalias(sh: &mut Shell, args: &[String]) -> Ex {
         sh.aliases.clear();
         return Ok(0);
     }
-    if let Some(bad) = args.first().filter(|a| a.len() > 1 && a.starts_with('-') && *a != "--") {
+    if let Some(bad) = args
+        .first()
+        .filter(|a| a.len() > 1 && a.starts_with('-') && *a != "--")
+    {
         err(&format!("unalias: Illegal option {bad}"));
         return Err(Flow::Fail(2));
     }

@@ -82,20 +82,29 @@ pub fn cd(sh: &mut Shell, args: &[String]) -> Ex {
     let old = logical_pwd(sh).or_else(getcwd);
     let cdpath = sh.get("CDPATH");
     let mut new = None;
+    let mut why = nix::errno::Errno::ENOENT;
     for (cand, via_cdpath) in candidates(&dir, cdpath.as_deref()) {
         let target = match (&old, cand.starts_with('/')) {
             (Some(o), false) if !physical => normalize(&format!("{o}/{cand}")),
             (_, true) if !physical => normalize(&cand),
             _ => cand.clone(),
         };
-        if nix::unistd::chdir(target.as_str()).is_ok() {
-            print |= via_cdpath;
-            new = Some(if physical { getcwd().unwrap_or(target) } else { target });
-            break;
+        match nix::unistd::chdir(target.as_str()) {
+            Ok(()) => {
+                print |= via_cdpath;
+                new = Some(if physical {
+                    getcwd().unwrap_or(target)
+                } else {
+                    target
+                });
+                break;
+            }
+            Err(e) => why = e,
         }
     }
     let Some(new) = new else {
-        err(&format!("cd: can't cd to {dir}"));
+        // dash says "can't cd to DIR"; the reason is worth the words. Status 2 as dash.
+        err(&format!("cd: {dir}: {}", why.desc()));
         return Err(Flow::Fail(2));
     };
     if print {

@@ -210,13 +210,21 @@ mod tests {
         let p = |s: &str| s.to_string();
         let cases = [
             (Kind::Alias(p("ls -l")), false, Some("alias ll='ls -l'")),
-            (Kind::Alias(p("ls -l")), true, Some("ll is an alias for ls -l")),
+            (
+                Kind::Alias(p("ls -l")),
+                true,
+                Some("ll is an alias for ls -l"),
+            ),
             (Kind::Keyword, true, Some("ll is a shell keyword")),
             (Kind::Keyword, false, Some("ll")),
             (Kind::Function, true, Some("ll is a shell function")),
             (Kind::Special, true, Some("ll is a special shell builtin")),
             (Kind::Builtin, true, Some("ll is a shell builtin")),
-            (Kind::Tracked(p("/bin/ll")), true, Some("ll is a tracked alias for /bin/ll")),
+            (
+                Kind::Tracked(p("/bin/ll")),
+                true,
+                Some("ll is a tracked alias for /bin/ll"),
+            ),
             (Kind::Tracked(p("/bin/ll")), false, Some("/bin/ll")),
             (Kind::Path(p("/bin/ll")), true, Some("ll is /bin/ll")),
             (Kind::Applet, false, Some("ll")),

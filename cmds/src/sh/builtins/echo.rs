@@ -95,7 +95,6 @@ fn unescape(s: &str) -> (String, bool) {
     (o, false)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

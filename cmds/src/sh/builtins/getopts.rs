@@ -80,14 +80,19 @@ pub fn getopts(sh: &mut Shell, args: &[String]) -> Ex {
     } else {
         sh.params.clone()
     };
-    let ind: usize = sh
+    let optind: usize = sh
         .get("OPTIND")
         .and_then(|v| v.parse().ok())
         .unwrap_or(1)
         .max(1);
-    // A script that sets OPTIND=1 starts over.
-    let pos = if sh.optpos.1 == ind { sh.optpos.0 } else { 0 };
+    // Inside a group (`-abc`) OPTIND already names the next word, as dash shows it; a
+    // script that sets OPTIND itself (OPTIND=1) starts over.
+    let (ind, pos) = match sh.optpos {
+        (pos, shown) if pos > 0 && shown == optind => (optind - 1, pos),
+        _ => (optind, 0),
+    };
     let (found, ind, pos) = next(spec, &argv, ind, pos);
+    let ind = if pos > 0 { ind + 1 } else { ind };
     sh.optpos = (pos, ind);
     let (value, optarg, st) = match found {
         Next::Opt(c, a) => (c, a, 0),

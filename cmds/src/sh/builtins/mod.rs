@@ -21,8 +21,8 @@ use super::fdio;
 
 /// XCU §2.14 special built-ins, plus `local` and `times` which dash treats the same way.
 const SPECIAL: [&str; 16] = [
-    ".", ":", "break", "continue", "eval", "exec", "exit", "export", "local", "readonly",
-    "return", "set", "shift", "times", "trap", "unset",
+    ".", ":", "break", "continue", "eval", "exec", "exit", "export", "local", "readonly", "return",
+    "set", "shift", "times", "trap", "unset",
 ];
 const REGULAR: [&str; 25] = [
     "[", "alias", "bg", "cd", "command", "echo", "false", "fc", "fg", "getopts", "hash", "history",
@@ -74,7 +74,11 @@ fn number_arg(name: &str, arg: Option<&String>, default: i32) -> Result<i32, Flo
 
 /// The options of a builtin that takes single-letter flags, up to `--` or the first operand:
 /// (letters, operands). An unknown letter is "Illegal option" (status 2, as dash).
-fn flags<'a>(name: &str, args: &'a [String], allowed: &str) -> Result<(String, &'a [String]), Flow> {
+fn flags<'a>(
+    name: &str,
+    args: &'a [String],
+    allowed: &str,
+) -> Result<(String, &'a [String]), Flow> {
     let mut letters = String::new();
     let mut i = 0;
     while let Some(a) = args.get(i) {
@@ -184,7 +188,7 @@ fn dispatch(sh: &mut Shell, argv: &[String]) -> Ex {
     }
 }
 
-/// `. FILE [ARG...]`: run FILE (found on PATH when it has no `/`) in this shell.
+/// `. FILE`: run FILE (found on PATH when it has no `/`) in this shell.
 fn dot(sh: &mut Shell, args: &[String]) -> Ex {
     let Some(file) = args.first() else {
         return Ok(0);
@@ -208,12 +212,8 @@ fn dot(sh: &mut Shell, args: &[String]) -> Ex {
             return Err(Flow::Fail(2));
         }
     };
-    let saved = (args.len() > 1).then(|| std::mem::replace(&mut sh.params, args[1..].to_vec()));
-    let r = sh.eval_text(&text);
-    if let Some(p) = saved {
-        sh.params = p;
-    }
-    match r {
+    // As dash: operands after FILE are ignored (XCU dot takes none).
+    match sh.eval_text(&text) {
         Err(Flow::Return(st)) => Ok(st),
         r => r,
     }

@@ -325,11 +325,18 @@ fn one_pass(fmt: &[u8], args: &mut Args, o: &mut Vec<u8>) -> Pass {
         };
         i += 1;
         let text = match conv {
-            b'd' | b'i' => c_format(&format!("{spec}ll{}", conv as char), &CArg::Int(args.int(false) as i64)),
-            b'o' | b'u' | b'x' | b'X' => c_format(&format!("{spec}ll{}", conv as char), &CArg::UInt(args.int(true))),
-            b'f' | b'e' | b'E' | b'g' | b'G' => {
-                c_format(&format!("{spec}{}", conv as char), &CArg::Float(args.float()))
-            }
+            b'd' | b'i' => c_format(
+                &format!("{spec}ll{}", conv as char),
+                &CArg::Int(args.int(false) as i64),
+            ),
+            b'o' | b'u' | b'x' | b'X' => c_format(
+                &format!("{spec}ll{}", conv as char),
+                &CArg::UInt(args.int(true)),
+            ),
+            b'f' | b'e' | b'E' | b'g' | b'G' => c_format(
+                &format!("{spec}{}", conv as char),
+                &CArg::Float(args.float()),
+            ),
             b's' => {
                 let a = CString::new(args.next()).unwrap_or_default();
                 c_format(&format!("{spec}s"), &CArg::Str(a))
@@ -340,7 +347,10 @@ fn one_pass(fmt: &[u8], args: &mut Args, o: &mut Vec<u8>) -> Pass {
             }
             b'b' => {
                 let (t, stop) = b_text(args.next());
-                let t = c_format(&format!("{spec}s"), &CArg::Str(CString::new(t).unwrap_or_default()));
+                let t = c_format(
+                    &format!("{spec}s"),
+                    &CArg::Str(CString::new(t).unwrap_or_default()),
+                );
                 o.extend(t);
                 if stop {
                     return Pass::Stop;
@@ -382,6 +392,10 @@ pub fn format(fmt: &[u8], args: &[String]) -> (Vec<u8>, i32) {
 }
 
 pub fn printf(args: &[String]) -> i32 {
+    let args = match args.first() {
+        Some(a) if a == "--" => &args[1..],
+        _ => args,
+    };
     let Some((fmt, rest)) = args.split_first() else {
         err("printf: usage: printf format [arg ...]");
         return 2;
@@ -404,11 +418,24 @@ mod tests {
     #[test]
     fn format_table() {
         let cases: &[(&str, &[&str], &str, i32)] = &[
-            ("%5.2f|%e|%E|%g|%G", &["3.14159", "31415.9", "0.000123", "1e10", "0.0001"],
-                " 3.14|3.141590e+04|1.230000E-04|1e+10|0.0001", 0),
-            ("%#o %#x %#X % d %+d %-5d| %05d", &["8", "255", "255", "5", "5", "5", "-5"],
-                "010 0xff 0XFF  5 +5 5    | -0005", 0),
-            ("%*d|%-*d|%.*f", &["5", "42", "4", "7", "2", "3.14159"], "   42|7   |3.14", 0),
+            (
+                "%5.2f|%e|%E|%g|%G",
+                &["3.14159", "31415.9", "0.000123", "1e10", "0.0001"],
+                " 3.14|3.141590e+04|1.230000E-04|1e+10|0.0001",
+                0,
+            ),
+            (
+                "%#o %#x %#X % d %+d %-5d| %05d",
+                &["8", "255", "255", "5", "5", "5", "-5"],
+                "010 0xff 0XFF  5 +5 5    | -0005",
+                0,
+            ),
+            (
+                "%*d|%-*d|%.*f",
+                &["5", "42", "4", "7", "2", "3.14159"],
+                "   42|7   |3.14",
+                0,
+            ),
             ("%d %d", &["'a", "\"b"], "97 98", 0),
             ("%d", &["abc"], "0", 1),
             ("%d", &["12abc"], "12", 1),
@@ -417,7 +444,12 @@ mod tests {
             ("%b|", &["a\\tb\\0101\\c", "x"], "a\tbA", 0),
             ("\\101\\0102", &[], "A\u{8}2", 0),
             ("%c%c", &["hello", "w"], "hw", 0),
-            ("%x %u", &["-1", "-1"], "ffffffffffffffff 18446744073709551615", 0),
+            (
+                "%x %u",
+                &["-1", "-1"],
+                "ffffffffffffffff 18446744073709551615",
+                0,
+            ),
             ("%.3s|%10.2s|", &["abcdef", "xyz"], "abc|        xy|", 0),
             ("ab%qcd", &[], "ab", 2),
             ("%5", &[], "", 2),

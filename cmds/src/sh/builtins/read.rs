@@ -14,7 +14,9 @@ type Ch = (u8, bool);
 pub fn split_fields(line: &[Ch], ifs: &[u8], n: usize) -> Vec<String> {
     let is_ifs = |c: &Ch| !c.1 && ifs.contains(&c.0);
     let is_ws = |c: &Ch| is_ifs(c) && matches!(c.0, b' ' | b'\t' | b'\n');
-    let text = |s: &[Ch]| String::from_utf8_lossy(&s.iter().map(|c| c.0).collect::<Vec<u8>>()).into_owned();
+    let text = |s: &[Ch]| {
+        String::from_utf8_lossy(&s.iter().map(|c| c.0).collect::<Vec<u8>>()).into_owned()
+    };
     let mut pos = 0;
     while pos < line.len() && is_ws(&line[pos]) {
         pos += 1;

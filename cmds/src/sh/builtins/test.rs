@@ -3,7 +3,6 @@
 use super::super::arith::parse_number;
 use super::super::exec::err;
 
-
 pub fn test(args: &[String]) -> i32 {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut t = Test { a: &a, i: 0 };
@@ -180,7 +179,6 @@ fn fd_ref(fd: i32) -> std::os::fd::BorrowedFd<'static> {
     // SAFETY: only used for isatty, which tolerates closed descriptors (it returns an error).
     unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
 }
-
 
 #[cfg(test)]
 mod tests {

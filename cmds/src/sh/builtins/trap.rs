@@ -51,13 +51,20 @@ fn listing(sh: &Shell) -> String {
     }
     sigs.sort();
     for (n, t) in sigs {
-        s.push_str(&format!("trap -- {} {}\n", quote(&t), signals::signal_name(n)));
+        s.push_str(&format!(
+            "trap -- {} {}\n",
+            quote(&t),
+            signals::signal_name(n)
+        ));
     }
     s
 }
 
 pub fn trap(sh: &mut Shell, args: &[String]) -> Ex {
-    if let Some(a) = args.first().filter(|a| a.len() > 1 && a.starts_with('-') && *a != "--") {
+    if let Some(a) = args
+        .first()
+        .filter(|a| a.len() > 1 && a.starts_with('-') && *a != "--")
+    {
         err(&format!("trap: Illegal option {a}"));
         return Err(Flow::Fail(2));
     }

@@ -209,7 +209,10 @@ mod tests {
             (v(&[]), Ok(req(Some('f'), false, false, None))),
             (v(&["-n"]), Ok(req(Some('n'), false, false, None))),
             (v(&["-n", "-c"]), Ok(req(Some('c'), false, false, None))),
-            (v(&["-Hn", "10"]), Ok(req(Some('n'), true, false, Some("10")))),
+            (
+                v(&["-Hn", "10"]),
+                Ok(req(Some('n'), true, false, Some("10"))),
+            ),
             (v(&["-a"]), Ok(req(None, false, false, None))),
             (v(&["-q"]), Err("Illegal option -q".to_string())),
         ];

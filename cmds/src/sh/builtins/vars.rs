@@ -16,7 +16,12 @@ fn operand(a: &str) -> (&str, Option<String>) {
 /// Sorted `PREFIXNAME='value'` lines of the variables `pick` selects (`set`, `export -p`,
 /// `readonly -p`), to read back with `eval`.
 pub fn print_vars(sh: &Shell, prefix: &str, pick: fn(&Var) -> bool) {
-    let mut names: Vec<&String> = sh.vars.iter().filter(|(_, v)| pick(v)).map(|(k, _)| k).collect();
+    let mut names: Vec<&String> = sh
+        .vars
+        .iter()
+        .filter(|(_, v)| pick(v))
+        .map(|(k, _)| k)
+        .collect();
     names.sort();
     let mut text = String::new();
     for n in names {
