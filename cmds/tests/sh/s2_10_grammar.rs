@@ -99,6 +99,12 @@ const STDIN_AGREE: &[&str] = &[
     "exit 3\necho no",
     "false",
     "echo $((1 +\\\n2))",
+    "alias x='echo hi'\nx",
+    "alias x='echo hi'; x 2>/dev/null; echo $?",
+    "alias e='echo '\nalias w=world\ne w",
+    "alias x='echo a\necho b'\nx; echo c",
+    "f() {\n  echo a\\\n  b\n}; f",
+    "cat <<EOF\nno newline at the end\nEOF",
 ];
 
 #[test]

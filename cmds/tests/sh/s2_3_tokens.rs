@@ -106,6 +106,11 @@ const AGREE: &[&str] = &[
     "alias self='self x'\nself 2>/dev/null; echo $?",
     "alias e='echo e'; e2() { e; }\ne2 2>/dev/null; echo $?",
     "alias e='echo e'\neval 'e; alias e=\"echo new\"; e'\ne",
+    "alias x='echo a\necho b'\nx; echo c",
+    "alias x='echo a\necho b'\nx",
+    "alias x='for i in 1 2; do'\nx echo $i; done",
+    "alias x='cat <<EOF'\nx\nbody\nEOF",
+    "alias e='echo e'\nf() { e; }\nf",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

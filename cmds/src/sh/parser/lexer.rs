@@ -376,6 +376,12 @@ impl<'a> Parser<'a> {
         Ok(t.tok)
     }
 
+    /// Whether the next token is a newline from an alias's text.
+    pub(super) fn alias_newline(&mut self) -> PResult<bool> {
+        self.peek()?;
+        Ok(self.peeked[0].tok == Tok::Newline && !self.peeked[0].guard.is_empty())
+    }
+
     /// The line of the next token.
     pub(super) fn tok_line(&self) -> usize {
         self.peeked.first().map_or(self.line, |t| t.line)

@@ -254,6 +254,9 @@ impl<'a> Parser<'a> {
             items.push((cmd, bg));
             if bg || self.is_op(";")? {
                 self.next()?;
+            } else if top && self.alias_newline()? {
+                // The text of one alias is read as a whole, newlines and all.
+                self.next()?;
             } else if *self.peek()? != Tok::Newline || top {
                 break;
             }
