@@ -41,7 +41,8 @@ impl Fields {
         self.content = true;
         self.cur.text.push(c);
         if quoted {
-            if matches!(c, '*' | '?' | '[' | '\\' | ']') {
+            // `!`, `^` and `-` too: `["!"a]` and `[a"-"c]` hold them literally.
+            if matches!(c, '*' | '?' | '[' | '\\' | ']' | '!' | '^' | '-') {
                 self.cur.pat.push('\\');
             }
             self.cur.keep = true;

@@ -156,68 +156,70 @@ pub fn unescape(pat: &str) -> String {
     out
 }
 
+/// A pattern cut at its slashes: the leading slashes, then each component with the slashes
+/// that follow it (kept as written: `sub//*` gives `sub//d.txt`, as in dash).
+fn components(pat: &str) -> (&str, Vec<(&str, &str)>) {
+    let body = pat.trim_start_matches('/');
+    let lead = &pat[..pat.len() - body.len()];
+    let mut comps = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let end = rest.find('/').unwrap_or(rest.len());
+        let after = &rest[end..];
+        let slashes = after.len() - after.trim_start_matches('/').len();
+        comps.push((&rest[..end], &after[..slashes]));
+        rest = &after[slashes..];
+    }
+    (lead, comps)
+}
+
+/// The names in `dir` that the component pattern `comp` matches, sorted. A leading `.` must
+/// be matched by a literal `.`; then `.` and `..` match too, as in dash (XCU §2.13.3).
+fn matching_names(dir: &Path, comp: &str) -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let dot = comp.starts_with('.') || comp.starts_with("\\.");
+    let dots = [".", ".."].into_iter().filter(|_| dot).map(String::from);
+    let mut names: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .chain(dots)
+        .filter(|n| !n.starts_with('.') || dot)
+        .filter(|n| matches(comp, n))
+        .collect();
+    names.sort();
+    names
+}
+
 /// Pathname expansion: the sorted paths matching `pat`, relative to `cwd` when `pat` is.
 pub fn expand_path(cwd: &Path, pat: &str) -> Vec<String> {
-    let absolute = pat.starts_with('/');
-    let mut found = vec![if absolute {
-        "/".to_string()
-    } else {
-        String::new()
-    }];
-    let comps: Vec<&str> = pat.split('/').filter(|c| !c.is_empty()).collect();
-    for (idx, comp) in comps.iter().enumerate() {
-        let last = idx + 1 == comps.len();
+    let (lead, comps) = components(pat);
+    let mut found = vec![lead.to_string()];
+    for (comp, slashes) in comps {
         let mut next = Vec::new();
         for base in &found {
-            let join = |name: &str| {
-                if base.is_empty() || base.ends_with('/') {
-                    format!("{base}{name}")
+            let names = if has_magic(comp) {
+                let dir = if base.is_empty() {
+                    cwd.to_path_buf()
                 } else {
-                    format!("{base}/{name}")
-                }
-            };
-            if !has_magic(comp) {
-                let p = join(&unescape(comp));
-                if last || cwd.join(&p).is_dir() {
-                    next.push(p);
-                }
-                continue;
-            }
-            let dir = if base.is_empty() {
-                cwd.to_path_buf()
+                    cwd.join(base)
+                };
+                matching_names(&dir, comp)
             } else {
-                cwd.join(base)
+                vec![unescape(comp)]
             };
-            let Ok(rd) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            // A leading `.` must be matched by a literal `.`; then `.` and `..` match too,
-            // as in dash (XCU §2.13.3).
-            let dot = comp.starts_with('.') || comp.starts_with("\\.");
-            let dots = [".", ".."].into_iter().filter(|_| dot).map(String::from);
-            let mut names: Vec<String> = rd
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .chain(dots)
-                .filter(|n| !n.starts_with('.') || dot)
-                .filter(|n| matches(comp, n))
-                .collect();
-            names.sort();
             for n in names {
-                let p = join(&n);
-                if last || cwd.join(&p).is_dir() {
+                let p = format!("{base}{n}{slashes}");
+                // A component followed by a slash must be a directory.
+                if slashes.is_empty() || cwd.join(&p).is_dir() {
                     next.push(p);
                 }
             }
         }
         found = next;
     }
-    if pat.ends_with('/') {
-        for f in &mut found {
-            f.push('/');
-        }
-    }
-    // Every component literal: only existing paths count as matches.
+    // Literal components are only checked here: the path must exist.
     found.retain(|f| std::fs::symlink_metadata(cwd.join(f)).is_ok());
     found
 }
@@ -272,12 +274,15 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "").unwrap();
         }
-        let cases: [(&str, &[&str]); 8] = [
+        let cases: [(&str, &[&str]); 11] = [
             ("*.txt", &["a.txt", "b.txt"]),
             ("*", &["a.txt", "b.txt", "sub"]),
             (".h*", &[".hidden"]),
             (".*", &[".", "..", ".hidden"]),
             ("sub/.*", &["sub/.", "sub/.."]),
+            ("sub//*", &["sub//c.txt"]),
+            ("./*/", &["./sub/"]),
+            ("a.txt/", &[]),
             ("*/*.txt", &["sub/c.txt"]),
             ("*/", &["sub/"]),
             ("z*", &[]),
