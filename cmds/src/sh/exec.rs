@@ -243,6 +243,9 @@ impl Shell {
         match cmd {
             Cmd::Simple(s) => self.simple(s, false),
             Cmd::Pipeline(cmds, bang) => {
+                if cmds.len() > 1 {
+                    self.remember_pipeline(cmds);
+                }
                 if *bang {
                     self.cond += 1;
                     let r = self.pipeline(cmds);
@@ -673,6 +676,21 @@ impl Shell {
         }
         if let Found::Path(p) = self.find_command(name) {
             self.hashed.insert(name.to_string(), p);
+        }
+    }
+
+    /// dash remembers the commands of a pipeline in the shell itself (its children are
+    /// vforked): do the same for command names written out plainly.
+    fn remember_pipeline(&mut self, cmds: &[Cmd]) {
+        for c in cmds {
+            let Cmd::Simple(s) = c else { continue };
+            let Some(w) = s.words.first() else { continue };
+            let plain = w
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.+".contains(c));
+            if plain && !builtins::is_builtin(w) && !self.funcs.contains_key(w) {
+                self.remember_command(w);
+            }
         }
     }
 

@@ -48,6 +48,12 @@ const AGREE: &[&str] = &[
     "printf '#!/bin/sh\\necho one\\n' > s; chmod +x s; PATH=$PWD:$PATH; s; rm s; s 2>/dev/null; echo $?",
     "printf '#!/bin/sh\\necho one\\n' > s; chmod +x s; PATH=$PWD:$PATH; s; printf '#!/bin/sh\\necho two\\n' > s; s",
     "printf 'echo noshebang $1\\n' > ns; chmod +x ns; ./ns arg",
+    "ls >/dev/null; hash",
+    "cat a.txt | wc -l; hash",
+    "nosuch 2>/dev/null | cat; hash",
+    "PATH=/usr/bin:/bin; ls >/dev/null; hash; PATH=$PATH; hash",
+    "ls /dev/null >/dev/null; (hash)",
+    "x=$(cat a.txt); ls & wait; hash",
     // 2.9.2 pipelines: status of the last command, `!`
     "false | true; echo $?",
     "true | false; echo $?",
