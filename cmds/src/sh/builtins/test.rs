@@ -1,6 +1,5 @@
 //! `test` and `[` (XCU test).
 
-use super::super::arith::parse_number;
 use super::super::exec::err;
 
 pub fn test(args: &[String]) -> i32 {
@@ -23,6 +22,17 @@ pub fn test(args: &[String]) -> i32 {
             2
         }
     }
+}
+
+/// An integer operand: decimal only (`010` is ten, `0x10` is no number), white space around
+/// it allowed, as dash reads them.
+pub fn integer(s: &str) -> Option<i64> {
+    let t = s.trim_matches([' ', '\t', '\n']);
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
 }
 
 fn is_binary(op: &str) -> bool {
@@ -147,7 +157,7 @@ impl Test<'_> {
     }
 
     fn binary(&self, l: &str, op: &str, r: &str) -> Result<bool, String> {
-        let num = |s: &str| parse_number(s.trim()).ok_or_else(|| format!("{s}: bad number"));
+        let num = |s: &str| integer(s).ok_or_else(|| format!("Illegal number: {s}"));
         let mtime = |p: &str| std::fs::metadata(p).and_then(|m| m.modified()).ok();
         Ok(match op {
             "=" | "==" => l == r,
@@ -202,6 +212,9 @@ mod tests {
             (&["1", "-lt", "2"], 0),
             (&["10", "-gt", "9"], 0),
             (&["x", "-eq", "1"], 2),
+            (&["0x10", "-eq", "16"], 2),
+            (&["010", "-eq", "10"], 0),
+            (&[" 5 ", "-eq", "+5"], 0),
             (&["-d", "/"], 0),
             (&["-f", "/"], 1),
             (&["-e", "/nonexistent/x"], 1),
