@@ -559,11 +559,26 @@ impl Shell {
             restore(saved);
             return r;
         }
-        self.remember_command(&name);
-        if nofork {
-            return Ok(self.exec_external(&argv, &assigns, &s.redirs));
+        // A PATH given with the command is the one searched (and nothing is remembered).
+        let alt_path = assigns
+            .iter()
+            .rev()
+            .find(|(n, _)| n == "PATH")
+            .map(|(_, v)| v.clone());
+        if alt_path.is_none() {
+            self.remember_command(&name);
         }
-        match self.fork_child(false, |sh| sh.exec_external(&argv, &assigns, &s.redirs)) {
+        let run = |sh: &mut Shell| {
+            if let Some(p) = alt_path {
+                // Only ever in the process about to exec.
+                sh.set("PATH", p);
+            }
+            sh.exec_external(&argv, &assigns, &s.redirs)
+        };
+        if nofork {
+            return Ok(run(self));
+        }
+        match self.fork_child(false, run) {
             Some(pid) => Ok(self.wait_fg(pid)),
             None => Ok(2),
         }

@@ -54,6 +54,9 @@ const AGREE: &[&str] = &[
     "PATH=/usr/bin:/bin; ls >/dev/null; hash; PATH=$PATH; hash",
     "ls /dev/null >/dev/null; (hash)",
     "x=$(cat a.txt); ls & wait; hash",
+    "mkdir -p tmp; printf '#!/bin/sh\\necho mine\\n' > tmp/zz; chmod +x tmp/zz; PATH=$PWD/tmp zz; zz 2>/dev/null; echo $?",
+    "mkdir -p tmp; printf '#!/bin/sh\\necho mine\\n' > tmp/ls; chmod +x tmp/ls; PATH=$PWD/tmp:$PATH ls; ls a.txt",
+    "ls a.txt; mkdir -p tmp; printf '#!/bin/sh\\necho mine\\n' > tmp/ls; chmod +x tmp/ls; PATH=$PWD/tmp:$PATH ls; hash",
     // 2.9.2 pipelines: status of the last command, `!`
     "false | true; echo $?",
     "true | false; echo $?",
