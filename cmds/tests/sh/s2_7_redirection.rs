@@ -55,6 +55,12 @@ const AGREE: &[&str] = &[
     "exec 2>/dev/null; ls /nonexist; echo $?",
     "{ echo e >&2; } 2>&1 >/dev/null | cat",
     "x=3; exec 3>out; echo var >&$x; cat out",
+    "echo a >&out; echo after",
+    "x=; echo a >&$x; echo after",
+    "(echo a >&out); echo $?",
+    "echo a >&-1; echo $?",
+    "echo a &>out; wait; cat out",
+    "echo a >& 1",
     // 2.7: redirections on compound commands and functions (applied at each call)
     "{ echo a; echo b; } > out; cat out",
     "if true; then echo yes; fi > out; cat out",

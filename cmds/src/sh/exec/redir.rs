@@ -52,11 +52,18 @@ impl Shell {
                 if t == "-" {
                     Source::Close
                 } else {
+                    let number = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
                     match t.parse::<i32>() {
-                        Ok(n) if fdio::is_open(n) => Source::Dup(n),
-                        _ => {
+                        Ok(n) if number && fdio::is_open(n) => Source::Dup(n),
+                        _ if number => {
                             err(&format!("{t}: Bad file descriptor"));
                             return Err(Flow::Fail(1));
+                        }
+                        // XCU §2.7.5 leaves a word that isn't a number unspecified; dash
+                        // treats it as a syntax error.
+                        _ => {
+                            err(&format!("{t}: Bad fd number"));
+                            return Err(self.abort(2));
                         }
                     }
                 }
