@@ -33,6 +33,8 @@ struct Fields {
     /// Something other than `$@` was expanded or written: a quoted `"$@"` with no
     /// positional parameters makes no field, but `"$e$@"` or `"x$@"` make one.
     content: bool,
+    /// An assignment value: the words of `${x-word}` in it also expand `~` after `:`.
+    assign: bool,
 }
 
 impl Fields {
@@ -212,6 +214,7 @@ impl Shell {
     fn single(&mut self, word: &str, ctx: Ctx) -> Result<Field, Flow> {
         let mut f = Fields {
             ifs: self.ifs(),
+            assign: ctx == Ctx::Assign,
             ..Default::default()
         };
         let s: Vec<char> = word.chars().collect();
@@ -503,6 +506,15 @@ mod tests {
             assert_eq!(sh.expand_assign(w).ok().as_deref(), Some(want), "{w}");
         }
         assert_eq!(sh.expand_single("a:~").ok().as_deref(), Some("a:~"));
+        assert_eq!(
+            sh.expand_assign("${u:-a:~}").ok().as_deref(),
+            Some("a:/root")
+        );
+        assert_eq!(
+            sh.expand_assign("\"${u:-a:~}\"").ok().as_deref(),
+            Some("a:~")
+        );
+        assert_eq!(sh.expand_single("${u:-a:~}").ok().as_deref(), Some("a:~"));
     }
 
     #[test]

@@ -193,6 +193,7 @@ impl Shell {
                         return Err(self.abort(2));
                     }
                     _ if dq => self.word_dq(f, word, Dq::Braced)?,
+                    _ if f.assign => self.word(f, word, Ctx::Assign)?,
                     _ => self.word(f, word, Ctx::Braced)?,
                 }
                 Ok(())
