@@ -156,3 +156,34 @@ pub fn restore(saved: Vec<(i32, Option<i32>)>) {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn noclobber_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("existing");
+        std::fs::write(&existing, "keep").unwrap();
+        let new = dir.path().join("new");
+        // (path, refused with EEXIST)
+        let cases = [
+            (existing.to_string_lossy().into_owned(), true),
+            ("/dev/null".to_string(), false),
+            (new.to_string_lossy().into_owned(), false),
+        ];
+        for (path, refused) in cases {
+            match open_noclobber(&path) {
+                Ok(fd) => {
+                    assert!(!refused, "{path}");
+                    fdio::close(fd);
+                }
+                Err(e) => assert!(refused && e == Errno::EEXIST, "{path}: {e}"),
+            }
+        }
+        assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep");
+        assert!(new.is_file());
+    }
+}

@@ -443,3 +443,23 @@ impl<'a> Parser<'a> {
 fn ends_in_continuation(line: &str) -> bool {
     line.chars().rev().take_while(|c| *c == '\\').count() % 2 == 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ends_in_continuation;
+
+    #[test]
+    fn continuation_table() {
+        let cases = [
+            ("a\\", true),
+            ("a\\\\", false),
+            ("a\\\\\\", true),
+            ("a", false),
+            ("", false),
+            ("\\", true),
+        ];
+        for (line, want) in cases {
+            assert_eq!(ends_in_continuation(line), want, "{line:?}");
+        }
+    }
+}
