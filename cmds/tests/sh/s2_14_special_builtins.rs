@@ -204,7 +204,10 @@ const AGREE: &[&str] = &[
     "(trap 'echo sub-exit' EXIT; echo in); echo out",
     "trap 'echo int' INT; trap 'echo term' TERM; trap - INT TERM; trap",
     "trap 'echo a' USR1 USR2; trap - USR2; trap",
-    "trap '' INT; sh -c 'trap' \n",
+    "trap '' INT; sh -c 'trap' ",
+    // XCU 2.14 exec through command: still replaces the shell
+    "command exec echo hi; echo no",
+    "command exec nosuchx; echo no\n",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

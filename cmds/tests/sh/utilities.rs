@@ -314,7 +314,14 @@ const AGREE: &[&str] = &[
     "[ '(' ]; echo $?; [ ')' ]; echo $?; [ '(' x ')' ]; echo $?",
     "[ 99999999999999999999 -gt 1 ]; echo $?",
     "[ -u a.txt ]; echo $?; [ -g a.txt ]; echo $?; [ -k /tmp ]; echo $?",
-    "[ -S /dev/null ]; echo $?; [ -e /dev/null ]; echo $?\n",
+    "[ -S /dev/null ]; echo $?; [ -e /dev/null ]; echo $?",
+    // XCU printf: %b output may hold NUL; %c of an empty argument is NUL
+    "printf '%b' 'a\\0b' | od -An -c",
+    "printf '[%5b|%-4.2b]' 'a\\0b' 'xyz' | od -An -c",
+    "printf '%c|%3c|' '' '' | od -An -c",
+    "printf '%.3x|%#.3o\\n' 10 8",
+    "printf '%#5x|%-#8o|\\n' 10 8",
+    "printf '%x\\n' \"'A\"\n",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

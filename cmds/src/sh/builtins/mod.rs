@@ -180,7 +180,16 @@ fn dispatch(sh: &mut Shell, argv: &[String]) -> Ex {
         "wait" => Ok(super::jobs::wait(sh, args)),
         "jobs" | "fg" | "bg" | "kill" => super::jobs::builtin(sh, argv),
         "history" | "fc" => super::history::builtin(sh, argv),
-        "exec" => Ok(0),
+        // `exec CMD` itself is run by exec.rs; this is `command exec CMD`.
+        "exec" if args.is_empty() => Ok(0),
+        "exec" => {
+            let st = sh.exec_external(args, &[], &[]);
+            Err(if sh.interactive && !sh.in_child {
+                Flow::Fail(st)
+            } else {
+                Flow::Exit(st)
+            })
+        }
         other => {
             err(&format!("{other}: not found"));
             Ok(127)

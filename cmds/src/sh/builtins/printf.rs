@@ -216,6 +216,30 @@ fn b_text(arg: &[u8]) -> (Vec<u8>, bool) {
     (t, false)
 }
 
+/// `%s`-style width and precision for bytes that may hold NUL (a `%b` result), which
+/// snprintf cannot take: `spec` is `%`, flags, width and `.precision`.
+fn pad(spec: &str, mut text: Vec<u8>) -> Vec<u8> {
+    let body = spec.trim_start_matches('%');
+    let flags: &str =
+        &body[..body.len() - body.trim_start_matches(['-', '+', ' ', '#', '0']).len()];
+    let rest = &body[flags.len()..];
+    let (width, prec) = match rest.split_once('.') {
+        Some((w, p)) => (w, Some(p.parse::<usize>().unwrap_or(0))),
+        None => (rest, None),
+    };
+    if let Some(p) = prec {
+        text.truncate(p);
+    }
+    let width: usize = width.parse().unwrap_or(0);
+    let fill = vec![b' '; width.saturating_sub(text.len())];
+    if flags.contains('-') {
+        text.extend(fill);
+        text
+    } else {
+        [fill, text].concat()
+    }
+}
+
 /// The arguments still to be used, and whether any conversion had a bad number.
 struct Args<'a> {
     rest: &'a [String],
@@ -347,11 +371,7 @@ fn one_pass(fmt: &[u8], args: &mut Args, o: &mut Vec<u8>) -> Pass {
             }
             b'b' => {
                 let (t, stop) = b_text(args.next());
-                let t = c_format(
-                    &format!("{spec}s"),
-                    &CArg::Str(CString::new(t).unwrap_or_default()),
-                );
-                o.extend(t);
+                o.extend(pad(&spec, t));
                 if stop {
                     return Pass::Stop;
                 }
@@ -465,12 +485,32 @@ mod tests {
             ("%08.3f|", &["-3.14159"], "-003.142|", 0),
             ("%s %d %s\n", &["a", "1", "b", "2", "c"], "a 1 b\n2 0 \n", 1),
             ("%b|", &["\\101", "\\01011"], "A|A1|", 0),
+            (
+                "%b|%-3b|%5.1b|",
+                &["a\\0b", "x", "yz"],
+                "a\0b|x  |    y|",
+                0,
+            ),
             ("%5%", &[], "", 2),
             ("%%|%s", &[], "%|", 0),
             ("x\n", &["a", "b"], "x\n", 0),
         ];
         for (fmt, args, want, st) in cases {
             assert_eq!(f(fmt, args), (want.to_string(), *st), "{fmt:?} {args:?}");
+        }
+    }
+
+    #[test]
+    fn pad_table() {
+        for (spec, text, want) in [
+            ("%", &b"a\0b"[..], &b"a\0b"[..]),
+            ("%5", b"ab", b"   ab"),
+            ("%-5", b"ab", b"ab   "),
+            ("%.1", b"ab", b"a"),
+            ("%-4.1", b"ab", b"a   "),
+            ("%-", b"ab", b"ab"),
+        ] {
+            assert_eq!(pad(spec, text.to_vec()), want, "{spec}");
         }
     }
 

@@ -100,8 +100,19 @@ pub fn trap(sh: &mut Shell, args: &[String]) -> Ex {
             }
             _ if keep => {}
             Action::Ignore => signals::set_ignored(sig, true),
-            // An interactive shell keeps ignoring SIGINT/SIGQUIT when their trap is reset.
-            Action::Reset if sh.owns_sigint && matches!(sig, Signal::SIGINT | Signal::SIGQUIT) => {
+            // An interactive shell keeps ignoring the signals it ignores for itself (Ctrl-C,
+            // Ctrl-\, and the job-control stops) when their trap is reset.
+            Action::Reset
+                if sh.owns_sigint
+                    && matches!(
+                        sig,
+                        Signal::SIGINT
+                            | Signal::SIGQUIT
+                            | Signal::SIGTSTP
+                            | Signal::SIGTTIN
+                            | Signal::SIGTTOU
+                    ) =>
+            {
                 signals::set_ignored(sig, true);
                 signals::forget_ignored(sig);
             }
