@@ -30,6 +30,12 @@ impl Shell {
                 o.push(c);
             }
         }
+        // Letters dash does not have come after, in the table's order.
+        for opt in options::OPTIONS {
+            if opt.letter != ' ' && !DASH_ORDER.contains(opt.letter) && *(opt.flag)(self) {
+                o.push(opt.letter);
+            }
+        }
         o
     }
 

@@ -138,3 +138,40 @@ const DIFFER: &[(&str, &str)] = &[];
 fn agrees_with_dash() {
     section("2.2 Quoting", Via::Arg, AGREE, DIFFER);
 }
+
+/// Scripts read from standard input (`sh -s`): quotes and continuations across lines.
+const AGREE_STDIN: &[&str] = &[
+    r"printf '[%s]\n' 'one
+two'
+echo after",
+    r#"printf '[%s]\n' "one
+$1
+two""#,
+    r#"printf '[%s]\n' "a\
+b" a\
+b"#,
+    r#"x='a
+b'; printf '[%s]\n' $x "$x""#,
+    r#"echo "$(echo 'x
+y')""#,
+    r#"printf '[%s]\n' "${u:-'a
+b'}" ${u:-"c
+d"}"#,
+    r#"cat <<E
+"quoted" 'single' \$ \\ \"
+E"#,
+    r"echo 'unterminated",
+    r"echo `echo a\
+b`",
+    r#"printf '[%s]\n' "$@" "$*" $#"#,
+    r"echo \
+  continued \
+  line",
+    r#"printf '[%s]\n' "tab	in" 'new
+line' end"#,
+];
+
+#[test]
+fn agrees_with_dash_from_stdin() {
+    section("2.2 Quoting (stdin)", Via::Stdin, AGREE_STDIN, &[]);
+}
