@@ -208,6 +208,32 @@ const AGREE: &[&str] = &[
     // XCU 2.14 exec through command: still replaces the shell
     "command exec echo hi; echo no",
     "command exec nosuchx; echo no\n",
+    // Options and `--` for each special built-in; functions named like builtins
+    "set -eu -- a b; echo $# $1",
+    "set -o errexit -- x; echo $1; set -o | grep errexit",
+    "set +e -- ; echo $#",
+    "set -ex +x; set -o | grep -E 'errexit|xtrace'",
+    "set -o; set -o nounset; set -o | grep nounset",
+    "set -- 1 2 3; set -x --; echo $# 2>/dev/null",
+    "set +o errexit +o nounset; echo ok",
+    "set -o errexit -o; echo reached",
+    "set -I; set -o | grep ignoreeof",
+    "export -p -p | grep -c '^export' >/dev/null; echo $?",
+    "export -- x=1; echo $x",
+    "readonly -- y=2; echo $y",
+    "unset -- x; echo $?",
+    "x=5; unset -v -- x; echo ${x-u}",
+    "trap -- 'echo x' -- ; echo $?",
+    "shift --; echo $?",
+    "set -- a; shift -- 1; echo $? $#",
+    "exit -- 3",
+    "f() { return -- 4; }; f; echo $?",
+    "for i in 1; do break --; done; echo $?",
+    "eval -- echo x; echo $?",
+    "local() { echo mine; }; local",
+    "true() { echo func; }; true",
+    "export() { echo func; }; export x",
+    "x=1; readonly x; readonly -p | grep -w x\n",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

@@ -322,6 +322,26 @@ const AGREE: &[&str] = &[
     "printf '%.3x|%#.3o\\n' 10 8",
     "printf '%#5x|%-#8o|\\n' 10 8",
     "printf '%x\\n' \"'A\"\n",
+    // `--` for each regular built-in; read with mixed IFS and backslashes
+    "printf 'a b c\\n' | { IFS=' ' read -r -- a b; echo \"$a|$b\"; }",
+    "getopts -- a o -a; echo $? $o",
+    "umask -- 077; umask",
+    "umask -S -- 077; umask",
+    "alias -- a=b; alias a",
+    "cd -- -; echo $?",
+    "cd -P -- sub; pwd | sed \"s|$HOME|H|\"",
+    "ulimit -- -n; echo $?",
+    "hash -- sh; echo $?",
+    "type -- ls; echo $?",
+    "command -v -- -x; echo $?",
+    "f() { echo f; }; command -V f; unset -f f; command -V f",
+    "read x y <<END\n  lead  trail  \nEND\necho \"[$x][$y]\"",
+    "IFS=' :'; read a b c <<END\n1 : 2:3\nEND\necho \"[$a][$b][$c]\"",
+    "IFS=': '; read a b c <<END\n1::2\nEND\necho \"[$a][$b][$c]\"",
+    "IFS=:; read a <<END\n:x:\nEND\necho \"[$a]\"",
+    "IFS=:; read a b <<END\nx::\nEND\necho \"[$a][$b]\"",
+    "IFS=' '; read -r a b <<END\na\\ b c\nEND\necho \"[$a][$b]\"",
+    "read a <<END\nx\\\\\nEND\necho \"[$a]\"\n",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
@@ -344,6 +364,34 @@ const DIFFER: &[(&str, &str)] = &[
         "test accepts == for = (bash, busybox ash); dash does not",
     ),
 ];
+
+/// The same utilities in scripts read from standard input (`sh -s`).
+const AGREE_STDIN: &[&str] = &[
+    // Scripts read from standard input: builtins behave the same
+    "trap 'echo bye' EXIT\necho hi",
+    "set -- x y\necho $# \"$1\"\ngetopts ab o -b\necho $o",
+    "printf '%s\\n' \"$1\" \"$2\"",
+    "alias greet='echo hello'\ntype greet\nunalias greet",
+    "f() { return 3; }\nf\necho $?\nexit 4",
+    "readonly r=1\nr=2\necho not reached",
+    "cd sub\npwd | sed \"s|$HOME|H|\"\ncd -\n",
+];
+
+const DIFFER_STDIN: &[(&str, &str)] = &[(
+    "read x\nhello\necho \"[$x]\"",
+    "XCU sh (STDIN): a command reading the shell's standard input starts right after the \
+     command the shell read, so `read` gets the next script line; dash reads ahead in blocks",
+)];
+
+#[test]
+fn agrees_with_dash_from_stdin() {
+    section(
+        "Regular built-in utilities, script on stdin",
+        Via::Stdin,
+        AGREE_STDIN,
+        DIFFER_STDIN,
+    );
+}
 
 #[test]
 fn agrees_with_dash() {
