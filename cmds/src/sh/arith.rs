@@ -266,8 +266,9 @@ impl Eval<'_> {
     }
 }
 
-/// An arithmetic constant like [`parse_number`], but one too large for 64 bits is clamped to
-/// the largest (or smallest) value, as dash's strtoimax does.
+/// An arithmetic constant: decimal, `0x` hex or leading-`0` octal, with an optional sign. One
+/// too large for 64 bits is clamped to the largest (or smallest) value, as dash's strtoimax
+/// does.
 fn constant(s: &str) -> Option<i64> {
     let (neg, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -299,25 +300,6 @@ fn constant(s: &str) -> Option<i64> {
         (None, true) => i64::MIN,
         (None, false) => i64::MAX,
     })
-}
-
-/// Decimal, `0x` hex or leading-`0` octal, with an optional sign.
-pub fn parse_number(s: &str) -> Option<i64> {
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let v = if let Some(h) = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
-        i64::from_str_radix(h, 16).ok()?
-    } else if digits.len() > 1 && digits.starts_with('0') {
-        i64::from_str_radix(&digits[1..], 8).ok()?
-    } else {
-        digits.parse().ok()?
-    };
-    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 #[cfg(test)]
