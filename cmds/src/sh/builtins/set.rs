@@ -8,6 +8,10 @@ use super::vars::print_vars;
 
 /// Turn option `name` on or off; `false` if there is no such option.
 fn set_named(sh: &mut Shell, name: &str, on: bool) -> bool {
+    if name == "monitor" && on && !has_tty() {
+        err("set: can't access tty; job control turned off");
+        return true;
+    }
     match options::by_name(name) {
         Some(o) => {
             *(o.flag)(sh) = on;
@@ -15,6 +19,11 @@ fn set_named(sh: &mut Shell, name: &str, on: bool) -> bool {
         }
         None => options::is_pseudo(name),
     }
+}
+
+/// Whether the process has a controlling terminal to do job control on.
+fn has_tty() -> bool {
+    std::fs::File::open("/dev/tty").is_ok()
 }
 
 pub fn set(sh: &mut Shell, args: &[String]) -> Ex {
@@ -62,6 +71,10 @@ pub fn set(sh: &mut Shell, args: &[String]) -> Ex {
                 continue;
             }
             match options::by_letter(c) {
+                // Job control needs a terminal (dash says so and leaves -m off).
+                Some(o) if o.letter == 'm' && on && !has_tty() => {
+                    err("set: can't access tty; job control turned off");
+                }
                 Some(o) => *(o.flag)(sh) = on,
                 // dash's -E (emacs) and -V (vi) editing modes: accepted, nothing to do.
                 None if c == 'E' || c == 'V' => {}
