@@ -98,6 +98,16 @@ const AGREE: &[&str] = &[
     "eval 'if'; echo $?",
     "eval 'echo a;;'; echo after",
     "(eval 'fi') 2>/dev/null; echo $?",
+    "echo a |& cat",
+    "function f { echo x; }; f",
+    "[[ a = a ]] && echo y",
+    "a=(1 2); echo $a",
+    "f() [ 1 ]; f; echo $?",
+    "case a in a) echo 1;& b) echo 2;; esac",
+    "echo a ;; echo b",
+    "echo ((1))",
+    "((1)); echo $?",
+    "echo a >(cat)",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
