@@ -233,7 +233,20 @@ const AGREE: &[&str] = &[
     "local() { echo mine; }; local",
     "true() { echo func; }; true",
     "export() { echo func; }; export x",
-    "x=1; readonly x; readonly -p | grep -w x\n",
+    "x=1; readonly x; readonly -p | grep -w x",
+    "trap 'echo WINCH!' WINCH; v=` trap   `; echo $v; v=`trap`; echo $v; echo Done",
+    "trap 'echo x' USR1; v=$(trap); echo \"[$v]\"",
+    // XCU 2.8.1: eval is special; command takes that away (after busybox ash's readonly1 test)
+    "readonly bla=123; (eval bla=123 2>/dev/null; echo BUG); echo One:$?; command eval bla=123 2>/dev/null; echo Two:$?",
+    // An EXIT trap's own status does not replace the shell's (busybox ash's exitcode_trap7)
+    "mkdir tmp; ln -s \"$(readlink /proc/$$/exe)\" tmp/sh; tmp/sh -c 'cleanup() { set +e; false; }; set -eu; trap cleanup EXIT; echo Start'; echo Ok:$?",
+    "trap 'echo got USR1' USR1; kill -USR1 $$; kill -USR1 $$; echo done",
+    "trap 'echo in; trap \"echo second\" USR1' USR1; kill -USR1 $$; kill -USR1 $$",
+    "trap 'false' EXIT; true",
+    "trap 'echo $1' EXIT; set -- last",
+    "f() { trap 'echo ret' EXIT; }; f; echo after f",
+    "command eval '${u?oops}'; echo st $?",
+    "command . ./nonexist; echo st $?\n",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

@@ -341,7 +341,15 @@ const AGREE: &[&str] = &[
     "IFS=:; read a <<END\n:x:\nEND\necho \"[$a]\"",
     "IFS=:; read a b <<END\nx::\nEND\necho \"[$a][$b]\"",
     "IFS=' '; read -r a b <<END\na\\ b c\nEND\necho \"[$a][$b]\"",
-    "read a <<END\nx\\\\\nEND\necho \"[$a]\"\n",
+    "read a <<END\nx\\\\\nEND\necho \"[$a]\"",
+    // XCU read: tab and comma separators (after busybox ash's read_ifs test)
+    "printf 'a\\t\\tb\\tc\\n' | ( IFS=$(printf \"\\t\") read a b c; echo \".$a. .$b. .$c.\" )",
+    "printf 'a\\t\\tb\\tc\\n' | ( IFS=$(printf \" \\t\") read a b c; echo \".$a. .$b. .$c.\" )",
+    "printf 'a,,b,c\\n'    | ( IFS=\",\" read a b c; echo \".$a. .$b. .$c.\" )",
+    "printf 'a,,b,c\\n'    | ( IFS=\" ,\" read a b c; echo \".$a. .$b. .$c.\" )",
+    "printf 'a ,, c\\n'    | ( IFS=\" ,\" read a b c; echo \".$a. .$b. .$c.\" )",
+    "printf 'a ,, c d\\n'  | ( IFS=\" ,\" read a b c d; echo \".$a. .$b. .$c. .$d.\" )",
+    "printf ' a,,b,c,d  ,  ,\\n' | ( IFS=\" ,\" read a b c; echo \".$a. .$b. .$c.\" )\n",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

@@ -128,9 +128,10 @@ pub fn command(sh: &mut Shell, args: &[String]) -> Ex {
         return Ok(if found { 0 } else { 127 });
     }
     if is_builtin(name) {
-        // `command` takes away a special built-in's power to end the shell (XCU §2.14).
+        // `command` takes away a special built-in's power to end the shell (XCU §2.14),
+        // also for the errors of what `command eval` or `command .` runs.
         return match dispatch(sh, rest) {
-            Err(Flow::Fail(st)) => Ok(st),
+            Err(Flow::Fail(st) | Flow::Abort(st)) => Ok(st),
             r => r,
         };
     }
