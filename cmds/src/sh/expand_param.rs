@@ -222,23 +222,22 @@ impl Shell {
 /// prefix (`front`) or suffix matching `pat`; unchanged when none matches.
 fn strip(v: &str, pat: &str, front: bool, longest: bool) -> String {
     let chars: Vec<char> = v.chars().collect();
+    let pat: Vec<char> = pat.chars().collect();
     let n = chars.len();
-    let cut = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
-    let mut lens: Vec<usize> = (0..=n).collect();
-    if longest {
-        lens.reverse();
-    }
-    for k in lens {
+    let try_len = |k: usize| {
         let (piece, rest) = if front {
-            (cut(0, k), cut(k, n))
+            (&chars[..k], &chars[k..])
         } else {
-            (cut(n - k, n), cut(0, n - k))
+            (&chars[n - k..], &chars[..n - k])
         };
-        if glob::matches(pat, &piece) {
-            return rest;
-        }
-    }
-    v.to_string()
+        glob::matches_chars(&pat, piece).then(|| rest.iter().collect::<String>())
+    };
+    let found = if longest {
+        (0..=n).rev().find_map(try_len)
+    } else {
+        (0..=n).find_map(try_len)
+    };
+    found.unwrap_or_else(|| v.to_string())
 }
 
 #[cfg(test)]

@@ -10,6 +10,11 @@ pub fn matches(pat: &str, s: &str) -> bool {
     match_at(&p, &t)
 }
 
+/// [`matches`] on characters already split out, for callers trying many slices of one text.
+pub fn matches_chars(p: &[char], t: &[char]) -> bool {
+    match_at(p, t)
+}
+
 fn match_at(p: &[char], t: &[char]) -> bool {
     let (mut pi, mut ti) = (0, 0);
     // Where to resume after the last `*`: (pattern index after it, text index it absorbed up to).
