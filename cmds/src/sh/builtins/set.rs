@@ -91,3 +91,33 @@ pub fn set(sh: &mut Shell, args: &[String]) -> Ex {
     }
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_table() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // (arguments, ok, positional parameters after, errexit, nounset)
+        let cases: &[(&[&str], bool, &[&str], bool, bool)] = &[
+            (&["-e", "a"], true, &["a"], true, false),
+            (&["-eu", "--", "-x"], true, &["-x"], true, true),
+            (&["--"], true, &[], false, false),
+            (&["-"], true, &["old"], false, false),
+            (&["-", "b"], true, &["b"], false, false),
+            (&["-o", "errexit", "+o", "errexit"], true, &["old"], false, false),
+            (&["-o", "vi", "-o", "nounset"], true, &["old"], false, true),
+            (&["-q"], false, &["old"], false, false),
+            (&["-o", "pipefail"], false, &["old"], false, false),
+            (&["x", "-e"], true, &["x", "-e"], false, false),
+        ];
+        for (args, ok, params, errexit, nounset) in cases {
+            let mut sh = Shell::new("sh".into(), v(&["old"]));
+            let r = set(&mut sh, &v(args));
+            assert_eq!(r.is_ok(), *ok, "{args:?}");
+            assert_eq!(sh.params, v(params), "{args:?}");
+            assert_eq!((sh.errexit, sh.nounset), (*errexit, *nounset), "{args:?}");
+        }
+    }
+}
