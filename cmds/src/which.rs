@@ -163,6 +163,12 @@ mod tests {
     }
 
     #[test]
+    fn applets_are_found_without_path() {
+        assert!(is_applet(OsStr::new("which")));
+        assert!(!is_applet(OsStr::new("no-such-applet")));
+    }
+
+    #[test]
     fn candidates_table() {
         let cases: [(&str, &str, &[&str]); 5] = [
             ("ls", "/bin:/usr/bin", &["/bin/ls", "/usr/bin/ls"]),

@@ -349,7 +349,12 @@ const AGREE: &[&str] = &[
     "printf 'a,,b,c\\n'    | ( IFS=\" ,\" read a b c; echo \".$a. .$b. .$c.\" )",
     "printf 'a ,, c\\n'    | ( IFS=\" ,\" read a b c; echo \".$a. .$b. .$c.\" )",
     "printf 'a ,, c d\\n'  | ( IFS=\" ,\" read a b c d; echo \".$a. .$b. .$c. .$d.\" )",
-    "printf ' a,,b,c,d  ,  ,\\n' | ( IFS=\" ,\" read a b c; echo \".$a. .$b. .$c.\" )\n",
+    "printf ' a,,b,c,d  ,  ,\\n' | ( IFS=\" ,\" read a b c; echo \".$a. .$b. .$c.\" )",
+    // XCU hash: a command found by command -v or type is remembered too
+    "command -v sh >/dev/null; type sh; hash",
+    "type sh; type sh; hash",
+    "command -V sh; hash; hash -r; type sh",
+    "command -pv sh >/dev/null; hash; echo end\n",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

@@ -77,8 +77,15 @@ pub fn describe(kind: &Kind, name: &str, verbose: bool) -> Option<String> {
 }
 
 /// Print what `name` is; false (after "NAME: not found" in verbose mode) when it is nothing.
-fn report(sh: &Shell, name: &str, verbose: bool) -> bool {
-    match describe(&classify(sh, name), name, verbose) {
+/// A command found on PATH is remembered, as running it would (dash does the same).
+fn report(sh: &mut Shell, name: &str, verbose: bool) -> bool {
+    let kind = classify(sh, name);
+    if let Kind::Path(p) = &kind {
+        if !name.contains('/') {
+            sh.hashed.insert(name.to_string(), p.clone());
+        }
+    }
+    match describe(&kind, name, verbose) {
         Some(line) => {
             out(&format!("{line}\n"));
             true
@@ -157,7 +164,7 @@ pub fn command(sh: &mut Shell, args: &[String]) -> Ex {
 }
 
 /// `type NAME...`: each described in words; 127 if any is not found.
-pub fn type_(sh: &Shell, args: &[String]) -> i32 {
+pub fn type_(sh: &mut Shell, args: &[String]) -> i32 {
     let mut st = 0;
     for a in args {
         if !report(sh, a, true) {
