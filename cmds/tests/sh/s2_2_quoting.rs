@@ -5,8 +5,8 @@ use super::{section, Via};
 const AGREE: &[&str] = &[
     // XCU 2.2.1 backslash
     r#"printf '[%s]\n' a\ b \a \\ \' \" \$x \` \* \?"#,
-    r"printf '[%s]\n' a\",
-    r"b",
+    r"printf '[%s]\n' a\
+b",
     r"printf '[%s]\n' \\\\ \\\'",
     r"printf '[%s]\n' end\",
     r"printf '[%s]\n' x\ ",
@@ -17,8 +17,8 @@ const AGREE: &[&str] = &[
     r"printf '[%s]\n' \",
     // XCU 2.2.2 single quotes
     r#"printf '[%s]\n' 'a b' '$x' '`echo no`' '\' '"' 'a\nb'"#,
-    r"printf '[%s]\n' 'multi",
-    r"line'",
+    r"printf '[%s]\n' 'multi
+line'",
     r"printf '[%s]\n' ''a''b'' '' ''''",
     r"printf '[%s]\n' 'it'\''s'",
     r"printf '[%s]\n' '\\' '\$'",
@@ -28,8 +28,8 @@ const AGREE: &[&str] = &[
     r#"printf '[%s]\n' a'b'c 'a'"b"c"#,
     // XCU 2.2.3 double quotes
     r#"x=v; printf '[%s]\n' "$x" "${x}" "\$x" "\\" "\`" "\"" "\a" "\n" "\'""#,
-    r#"printf '[%s]\n' "a\"#,
-    r#"b""#,
+    r#"printf '[%s]\n' "a\
+b""#,
     r#"printf '[%s]\n' "'single'" "'$HOME'" | sed "s|$HOME|H|""#,
     r#"printf '[%s]\n' "*" "?" "[ab].txt" "~""#,
     r#"printf '[%s]\n' "a  b" "  lead" "trail  ""#,
@@ -60,8 +60,8 @@ const AGREE: &[&str] = &[
     r##"printf '[%s]\n' "#" a#b "a #b""##,
     r#"printf '[%s]\n' "\\\$x" "\\$x""#,
     r#"x='*'; printf '[%s]\n' "$x" $x"" | head -3"#,
-    r#"printf '[%s]\n' "line1"#,
-    r#"line2""#,
+    r#"printf '[%s]\n' "line1
+line2""#,
     r#"printf '[%s]\n' "tab	x""#,
     r#"printf '[%s]\n' "${u-}" "${u:-}" """#,
     r#"printf '[%s]\n' "a""" """b""#,
@@ -90,21 +90,21 @@ const AGREE: &[&str] = &[
     r"case 'ab' in 'a*') echo bad;; a*) echo unq-case;; esac",
     r#"x='a b'; case $x in "a b") echo noSplit;; esac"#,
     r#"case x in "") echo bad;; x) echo ok;; esac"#,
-    r"cat <<'E'",
-    r"$HOME `x` \$",
-    r"E",
-    r"cat <<E",
-    r#"a\$b \\ "q" 'q' \a"#,
-    r"E",
-    r"x=v; cat <<E",
-    r"$x ${x} $(echo s) `echo b` $((1+1))",
-    r"E",
-    r#"cat <<"E""#,
-    r"$x",
-    r"E",
-    r"cat <<\E",
-    r"$x",
-    r"E",
+    r"cat <<'E'
+$HOME `x` \$
+E",
+    r#"cat <<E
+a\$b \\ "q" 'q' \a
+E"#,
+    r"x=v; cat <<E
+$x ${x} $(echo s) `echo b` $((1+1))
+E",
+    r#"cat <<"E"
+$x
+E"#,
+    r"cat <<\E
+$x
+E",
     // XCU 2.2.2, 2.2.3 quotes inside ${...}: outside and inside double quotes
     r#"IFS=:; s=:; printf '[%s]' $s "$s"; echo"#,
     r"e=; printf '[%s]' ${e-a} ${U-b}; echo",

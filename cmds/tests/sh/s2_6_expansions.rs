@@ -36,10 +36,10 @@ const AGREE: &[&str] = &[
     r#"HOME=/h; echo "$(echo ~)""#,
     r"HOME=/h; x=${y:=~}; echo $x $y",
     r"HOME=/h; echo ${y:-a:~}",
-    r"HOME=/h; cat > out <<E",
-    r"~",
-    r"E",
-    r"cat out",
+    r"HOME=/h; cat > out <<E
+~
+E
+cat out",
     // XCU 2.6.2 parameter expansion
     r#"x=abc; echo ${x} ${x}def $x"def""#,
     r"echo ${u-def} ${u:-def}; e=; echo [${e-def}] [${e:-def}]",
@@ -125,8 +125,8 @@ const AGREE: &[&str] = &[
     r#"echo "$(case x in x) echo in-dq;; esac)""#,
     r"echo $( echo ')' )",
     r#"echo $(echo "(") $(echo '(')"#,
-    r"echo $(# comment )",
-    r"echo hi)",
+    r"echo $(# comment )
+echo hi)",
     r"echo $(echo a; echo b)",
     r"x=$(exit 3); echo $?",
     r"x=$(false) y=$(true); echo $?",
@@ -137,10 +137,10 @@ const AGREE: &[&str] = &[
     r"echo $(printf '%s' '*.txt')",
     r#"echo "$(printf '%s' '*.txt')""#,
     r"echo $( (echo sub) )",
-    r"echo $(cat <<E",
-    r"heredoc",
-    r"E",
-    r")",
+    r"echo $(cat <<E
+heredoc
+E
+)",
     r"f() { echo func; }; echo $(f)",
     r"x=1; $(x=2); echo $x",
     r"echo $(exit 5)$?",
@@ -178,8 +178,8 @@ const AGREE: &[&str] = &[
     r"x=5; echo $((x++)) 2>/dev/null; echo st=$? x=$x",
     r"x=5; echo $((++x)) x=$x",
     r"x=5; echo $((--x)) x=$x",
-    r"echo $(( 1 +",
-    r"2 ))",
+    r"echo $(( 1 +
+2 ))",
     r#"x=4; echo "$((x*x))""#,
     r"echo $((1 2)) 2>/dev/null; echo st=$?",
     r"(echo $((1 +)); echo no) 2>/dev/null; echo st=$?",
@@ -206,8 +206,8 @@ const AGREE: &[&str] = &[
     r"x=' :a'; IFS=' :'; printf '[%s]\n' $x",
     r"x='a b'; IFS=; printf '[%s]\n' $x",
     r"x='a b'; unset IFS; printf '[%s]\n' $x",
-    r"x='a	b",
-    r"c'; printf '[%s]\n' $x",
+    r"x='a	b
+c'; printf '[%s]\n' $x",
     r"x='axbxc'; IFS=x; printf '[%s]\n' $x",
     r"x='a b'; IFS=x; printf '[%s]\n' $x",
     r"x=' a '; printf '[%s]\n' [$x]",
@@ -411,10 +411,10 @@ const AGREE: &[&str] = &[
     // XCU 2.6.3 command substitution
     r"echo $((1)) $(echo 1) ${u:-1} `echo 1`",
     r#"echo "$(echo a)$(echo b)" $(echo a)$(echo b)"#,
-    r"echo $(echo a",
-    r"echo b)",
-    r"x=$(echo 'a",
-    r#"b'); printf '[%s]\n' "$x" $x"#,
+    r"echo $(echo a
+echo b)",
+    r#"x=$(echo 'a
+b'); printf '[%s]\n' "$x" $x"#,
     r"echo $(printf '%s\n' a b c | tr '\n' ' ')x",
     r#"printf '[%s]\n' "$(printf '\n')" x"#,
     r#"printf '[%s]\n' "$(printf ' \n')""#,
@@ -479,10 +479,10 @@ const AGREE: &[&str] = &[
     r#"set -f; x='*'; echo $x "$x" *"#,
     r"set -f; set +f; echo *.log",
     r"set -o noglob; set +o noglob; echo *.log",
-    r"cat > out <<E",
-    r"*",
-    r"E",
-    r"cat out",
+    r"cat > out <<E
+*
+E
+cat out",
     r#"echo \*.txt "*".txt '*'.txt"#,
     r"echo *.\txt",
     r"echo [a-a].txt [b-a].txt",
@@ -617,8 +617,8 @@ const AGREE: &[&str] = &[
     r"f() { echo $(( $1 + $2 )); }; f 3 4",
     // XCU 2.6.2 lengths and pattern removal
     r"echo ${#HOME} | grep -c '^[0-9]'",
-    r"x='a",
-    r"b'; echo ${#x}",
+    r"x='a
+b'; echo ${#x}",
     r"x=aa; echo ${#x}${#x}",
     r#"echo "${#u}" "${#}""#,
     r"e=; echo ${#e}",
@@ -640,10 +640,10 @@ const AGREE: &[&str] = &[
     r#"x=v; echo "`echo \"\$x\"`""#,
     r"echo `echo \\\\`",
     r#"printf '[%s]\n' "`printf '%s' '\\'`""#,
-    r"echo `echo a\",
-    r"b`",
-    r#"echo "$(echo a\"#,
-    r#"b)""#,
+    r"echo `echo a\
+b`",
+    r#"echo "$(echo a\
+b)""#,
     // XCU 2.6.6 backslashes in unquoted expansion results used as patterns; 2.6.2 more ${x-word} forms
     r"x='\a*'; echo $x",
     r"x='a\*'; echo $x",
@@ -671,11 +671,11 @@ const AGREE: &[&str] = &[
     r"$(echo ec)$(echo ho) split builtin",
     r"x=$(echo ec); ${x}ho var-cmd",
     r"$(echo f)$(echo or) i in a b c; do echo $i; done; echo st=$?",
-    r"echo $(<<E tac",
-    r"one",
-    r"two",
-    r"E",
-    r")",
+    r"echo $(<<E tac
+one
+two
+E
+)",
     r#"echo $(echo "$(echo "$(echo "$(echo deep)")")")"#,
     r"echo `echo \`echo \\\`echo three\\\`\``",
     r#"x=$(echo "a'b"); echo "$x""#,
@@ -689,12 +689,12 @@ const AGREE: &[&str] = &[
     r"echo `echo \\\\`",
     r#"echo "`echo \\\\`""#,
     r"echo $(echo a) # $(echo not)",
-    r"echo $(echo a #comment",
-    r")",
-    r"echo $(",
-    r"echo multi",
-    r"echo line",
-    r")",
+    r"echo $(echo a #comment
+)",
+    r"echo $(
+echo multi
+echo line
+)",
     r"echo $( (echo sub1); (echo sub2) )",
     r"echo $({ echo grp; })",
     r"echo $(if false; then :; else echo else; fi)",
@@ -725,9 +725,9 @@ const AGREE: &[&str] = &[
     r#"x=$(kill -9 $$ 2>/dev/null; echo no) ; echo "[$x]""#,
     r#"x=$(echo out; echo err >&2) 2>/dev/null; echo "$x""#,
     r#"exec 3>&1; x=$(echo fd3 >&3); echo "[$x]""#,
-    r#"x=$(read v; echo "[$v]") <<E"#,
-    r"input",
-    r"E",
+    r#"x=$(read v; echo "[$v]") <<E
+input
+E"#,
     r#"echo "$x""#,
     r"y=1; x=$(y=2; echo $y); echo $x $y",
     r"x=$(cd /; pwd); echo $x; pwd | grep -vc '^/$'",
@@ -913,53 +913,133 @@ const AGREE: &[&str] = &[
     r#"set -- a b; for i in "$@"; do echo "[$i]"; done"#,
     r#"set -- 'a b' c; for i in $*; do echo "[$i]"; done"#,
     r#"set -- a b; case "$@" in "a b") echo yes;; esac"#,
-    r"set -- a b; cat <<E",
-    r#"$@|$*|"$@"|${1}|$#"#,
-    r"E",
-    r"x='a b'; cat <<E",
-    r#"$x "$x" '$x' \$x ${x#a}"#,
-    r"E",
-    r"cat <<E",
-    r#"${u:-def} ${u-"q"} $((1+2))"#,
-    r"E",
-    r"cat <<E",
-    r"a\",
-    r"b",
-    r"E",
-    r"cat <<E",
-    r#"\`\$\\\"\'"#,
-    r"E",
-    r"x=1; cat <<-E",
-    r"	$x",
-    r"	E",
-    r"f() { cat; }; x=v; f <<E",
-    r"$x",
-    r"E",
-    r"x=; cat <<E | wc -c",
-    r"$x",
-    r"E",
-    r"cat <<E",
-    r#"$(echo "a"#,
-    r#"b")"#,
-    r"E",
-    r"cat <<E",
-    r"`echo bq`",
-    r"E",
-    r"cat <<'E'",
-    r"$(echo no)",
-    r"E",
-    r"cat <<E",
-    r#""${u:-"a b"}""#,
-    r"E",
-    r"cat <<E",
-    r"${u:-'x'}",
-    r"E",
-    r"cat <<E",
-    r"~ ~/x",
-    r"E",
-    r"x='$y'; y=no; cat <<E",
-    r"$x",
-    r"E",
+    r#"set -- a b; cat <<E
+$@|$*|"$@"|${1}|$#
+E"#,
+    r#"x='a b'; cat <<E
+$x "$x" '$x' \$x ${x#a}
+E"#,
+    r#"cat <<E
+${u:-def} ${u-"q"} $((1+2))
+E"#,
+    r"cat <<E
+a\
+b
+E",
+    r#"cat <<E
+\`\$\\\"\'
+E"#,
+    r"x=1; cat <<-E
+	$x
+	E",
+    r"f() { cat; }; x=v; f <<E
+$x
+E",
+    r"x=; cat <<E | wc -c
+$x
+E",
+    r#"cat <<E
+$(echo "a
+b")
+E"#,
+    r"cat <<E
+`echo bq`
+E",
+    r"cat <<'E'
+$(echo no)
+E",
+    r#"cat <<E
+"${u:-"a b"}"
+E"#,
+    r"cat <<E
+${u:-'x'}
+E",
+    r"cat <<E
+~ ~/x
+E",
+    r"x='$y'; y=no; cat <<E
+$x
+E",
+    // XCU 2.7.4 here-document bodies are expanded as 2.6 describes (parameters, substitutions, arithmetic, backslashes)
+    r"x=v; cat <<E
+a $x b ${x} c $(echo s) d `echo b` e $((1+2)) f
+E",
+    r#"cat <<E
+\$x \`x\` \\ \" \' \a \
+joined
+E"#,
+    r"cat <<E
+$
+$x$
+a$ b
+E",
+    r#"x='a  b'; cat <<E
+$x "$x" '$x'
+E"#,
+    r#"set -- 'a  b' c; cat <<E
+[$@] [$*] ["$@"] [${1}] [$#]
+E"#,
+    r#"IFS=:; set -- a b; cat <<E
+$* $@ "$*"
+E"#,
+    r#"cat <<E
+${u:-"q q"} ${u:-'s'} ${u:-\$}
+E"#,
+    r"cat <<E
+${u:-a\}b}
+E",
+    r#"x=abc; cat <<E
+${x#a} ${x%"c"} ${#x}
+E"#,
+    r"cat <<E
+$(cat <<F
+inner
+F
+)
+E",
+    r#"cat <<E
+"$(echo "a\"b")"
+E"#,
+    r"cat <<E
+tab	and  spaces  
+E",
+    r"cat <<'E'
+$x `y` \$ \\
+E",
+    r#"cat <<"E"
+$x
+E"#,
+    r"cat <<E
+~ ~/x *
+E",
+    r"cat <<E ; echo after
+line
+E",
+    r"x=1; cat <<E1; cat <<E2
+$x one
+E1
+$x two
+E2",
+    r"f() { cat <<E
+in func $1
+E
+}; f arg",
+    r"cat <<-E
+		tabbed $HOME
+	E",
+    r"cat <<E
+\\$HOME
+E",
+    r"cat <<E | sed s/a/b/
+a
+E",
+    r"u=; cat <<E
+[${u:+x}] [${u-y}] [${u:=z}] $u
+E",
+    r"cat <<E
+$((2*
+3))
+E",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
