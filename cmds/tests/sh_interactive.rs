@@ -66,27 +66,27 @@ fn stat(pid: u32) -> Option<(String, Vec<i64>)> {
     Some((comm, fields))
 }
 
-/// Wait until a child of the shell called `comm` runs in the terminal's foreground process
-/// group (so Ctrl-Z and Ctrl-C reach it, not the shell); returns its pid.
-fn wait_foreground(shell: u32, comm: &str) -> u32 {
+/// Wait until `n` children of the shell called `comm` run in the terminal's foreground
+/// process group (so Ctrl-Z and Ctrl-C reach them, not the shell); returns the first pid.
+fn wait_foreground(shell: u32, comm: &str, n: usize) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let kids = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
             .unwrap_or_default();
-        for kid in kids
+        let found: Vec<u32> = kids
             .split_whitespace()
             .filter_map(|k| k.parse::<u32>().ok())
-        {
-            if let Some((c, f)) = stat(kid) {
-                // f: ppid pgrp session tty_nr tpgid
-                if c == comm && f.len() > 4 && f[1] == f[4] && f[1] == i64::from(kid) {
-                    return kid;
-                }
-            }
+            .filter(|kid| {
+                // After the name: state ppid pgrp session tty_nr tpgid.
+                stat(*kid).is_some_and(|(c, f)| c == comm && f.len() > 4 && f[1] == f[4])
+            })
+            .collect();
+        if found.len() >= n {
+            return found[0];
         }
         assert!(
             Instant::now() < deadline,
-            "no {comm} in the foreground under {shell}"
+            "no {n} {comm} in the foreground under {shell}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -100,7 +100,7 @@ fn job_control() {
 
     // Ctrl-Z stops the foreground job; the shell reports it and takes the terminal back.
     p.send("sleep 30\r");
-    let pid = wait_foreground(sh, "sleep");
+    let pid = wait_foreground(sh, "sleep", 1);
     p.send("\x1a");
     p.expect("[1]+  Stopped                    sleep 30");
     p.expect(prompt());
@@ -126,7 +126,7 @@ fn job_control() {
     // fg brings it back; Ctrl-C ends it and the prompt comes back with status 130.
     p.send("fg %1\r");
     p.expect("sleep 30\r\n");
-    wait_foreground(sh, "sleep");
+    wait_foreground(sh, "sleep", 1);
     p.send("\x03");
     p.expect(prompt());
     let out = run(&mut p, "echo st=$?");
@@ -136,13 +136,12 @@ fn job_control() {
 
     // A pipeline is one job: both processes stop and continue together.
     p.send("sleep 31 | sleep 32\r");
-    wait_foreground(sh, "sleep");
+    wait_foreground(sh, "sleep", 2);
     p.send("\x1a");
     p.expect("Stopped                    sleep 31 | sleep 32");
     p.expect(prompt());
-    let out = run(&mut p, "kill %1");
-    let _ = out;
-    let out = run(&mut p, "wait %1; echo st=$?");
+    // In one line: at the next prompt the shell would report the job and forget it.
+    let out = run(&mut p, "kill %1; wait %1; echo st=$?");
     assert!(out.contains("st=143"), "{out:?}");
 
     // A background job prints "[N] PID"; its end is reported before a later prompt.
@@ -163,8 +162,7 @@ fn job_control() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no $! in {out:?}"));
     assert!(out.contains(&format!("[1] {bg}")), "{out:?}");
-    run(&mut p, "kill %1");
-    let out = run(&mut p, "wait %1; echo st=$?");
+    let out = run(&mut p, "kill %1; wait %1; echo st=$?");
     assert!(out.contains("st=143"), "{out:?}");
     let out = run(&mut p, "sleep 30 &");
     assert!(out.contains("[1] "), "{out:?}");

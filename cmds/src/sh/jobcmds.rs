@@ -8,7 +8,6 @@ use nix::unistd::Pid;
 
 use super::exec::{err, Ex, Shell};
 use super::fdio;
-use super::jobs::line;
 use super::jobtable::{Job, Status};
 use super::tty;
 
@@ -66,7 +65,7 @@ fn jobs(sh: &mut Shell, args: &[String]) -> i32 {
             let pid = job.procs.first().map_or(0, |p| p.pid);
             out.push_str(&format!("{pid}\n"));
         } else {
-            out.push_str(&line(&sh.jobs, idx, pids));
+            out.push_str(&sh.jobs.report(idx, pids));
         }
         sh.jobs.table[idx].changed = false;
     }
@@ -303,7 +302,7 @@ pub fn wait(sh: &mut Shell, args: &[String]) -> i32 {
             .jobs
             .table
             .iter()
-            .position(|j| j.state() == Status::Running)
+            .position(|j| !j.foreign && j.state() == Status::Running)
         {
             let mut job = sh.jobs.remove(idx);
             wait_blocking(&mut job);

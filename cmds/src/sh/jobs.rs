@@ -6,7 +6,7 @@
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::sys::signal::{self, SigHandler, Signal};
+use nix::sys::signal::{self, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::stat::Mode;
 use nix::sys::wait::{waitpid, WaitPidFlag};
 use nix::unistd::{ForkResult, Pid};
@@ -14,7 +14,7 @@ use nix::unistd::{ForkResult, Pid};
 use super::cmdtext;
 use super::exec::{err, Ex, Shell};
 use super::fdio;
-use super::jobtable::{describe, report_line, Job, Proc, Status};
+use super::jobtable::{describe, Job, Proc, Status};
 use super::parser::Cmd;
 use super::signals;
 use super::tty;
@@ -126,8 +126,27 @@ impl Shell {
         let jc = self.job_control();
         let group = self.jobs.building.as_ref().map_or(0, |b| b.0);
         let tty_fd = self.jobs.tty.as_ref().map_or(-1, |t| t.fd);
+        // Keyboard signals that reach the new group before the child has put back their
+        // default actions must not be lost to the ignoring it inherited: blocked signals are
+        // kept pending on Linux even while ignored, and the child unblocks them.
+        let keyboard = SigSet::from_iter([
+            Signal::SIGINT,
+            Signal::SIGQUIT,
+            Signal::SIGTSTP,
+            Signal::SIGTTIN,
+            Signal::SIGTTOU,
+        ]);
+        let mut old_mask = SigSet::empty();
+        if jc {
+            let _ =
+                signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&keyboard), Some(&mut old_mask));
+        }
         // SAFETY: the shell is single-threaded, so the child may run arbitrary code after fork.
-        match unsafe { nix::unistd::fork() } {
+        let forked = unsafe { nix::unistd::fork() };
+        if jc && !matches!(forked, Ok(ForkResult::Child)) {
+            let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
+        }
+        match forked {
             Ok(ForkResult::Parent { child }) => {
                 let pid = child.as_raw();
                 if jc {
@@ -159,7 +178,7 @@ impl Shell {
                 }
                 self.in_child = true;
                 self.interactive = false;
-                self.jobs = Jobs::default();
+                self.jobs = self.jobs.for_subshell();
                 self.exit_trap = None;
                 // XCU §2.11: a subshell's traps with commands are reset to the default.
                 for (sig, _) in std::mem::take(&mut self.traps) {
@@ -198,12 +217,12 @@ impl Shell {
         } else {
             0
         };
-        let cmd = self.jobs.text.clone();
+        // Named when it stops (rarely): the command it runs, or the command line.
         let job = Job::new(
             pgid,
             vec![Proc {
                 pid,
-                cmd,
+                cmd: String::new(),
                 status: Status::Running,
             }],
         );
@@ -247,6 +266,9 @@ impl Shell {
         match st {
             Status::Stopped(sig) => {
                 job.changed = false;
+                for p in job.procs.iter_mut().filter(|p| p.cmd.is_empty()) {
+                    p.cmd = command_of(p.pid).unwrap_or_else(|| self.jobs.text.clone());
+                }
                 let idx = self.jobs.insert(job);
                 let line = self.jobs.report(idx, false);
                 fdio::write_all(2, line.as_bytes());
@@ -296,7 +318,7 @@ impl Shell {
     /// linger as zombies and changes can be reported.
     pub fn reap_jobs(&mut self) {
         let flags = WaitPidFlag::WNOHANG | WaitPidFlag::WUNTRACED | WaitPidFlag::WCONTINUED;
-        for job in &mut self.jobs.table {
+        for job in self.jobs.table.iter_mut().filter(|j| !j.foreign) {
             let pids: Vec<i32> = job
                 .procs
                 .iter()
@@ -331,20 +353,22 @@ impl Shell {
             }
         }
         self.reap_jobs();
-        let mut i = 0;
-        while i < self.jobs.table.len() {
+        let mut out = String::new();
+        for i in 0..self.jobs.table.len() {
             let job = &self.jobs.table[i];
-            let st = job.state();
-            if job.changed && st != Status::Running {
-                let line = self.jobs.report(i, false);
-                fdio::write_all(2, line.as_bytes());
+            if job.changed && job.state() != Status::Running {
+                out.push_str(&self.jobs.report(i, false));
                 self.jobs.table[i].changed = false;
             }
-            if self.jobs.table[i].state().done() && !self.jobs.table[i].changed {
-                self.jobs.remove(i);
-            } else {
-                i += 1;
-            }
+        }
+        fdio::write_all(2, out.as_bytes());
+        while let Some(i) = self
+            .jobs
+            .table
+            .iter()
+            .position(|j| j.state().done() && !j.changed)
+        {
+            self.jobs.remove(i);
         }
     }
 
@@ -371,8 +395,18 @@ impl Shell {
     }
 }
 
-/// The report line of a job (for the builtins).
-pub fn line(jobs: &Jobs, idx: usize, pids: bool) -> String {
-    let job = &jobs.table[idx];
-    report_line(job, jobs.mark(job.num), pids)
+/// What a child runs, from its arguments, once it has executed a program (`sleep 30` of
+/// `sleep 30; echo done`); `None` for a subshell, whose arguments are the shell's.
+fn command_of(pid: i32) -> Option<String> {
+    let args = |p: &str| std::fs::read(format!("/proc/{p}/cmdline")).ok();
+    let theirs = args(&pid.to_string())?;
+    if theirs.is_empty() || Some(&theirs) == args("self").as_ref() {
+        return None;
+    }
+    let words: Vec<String> = theirs
+        .split(|b| *b == 0)
+        .filter(|w| !w.is_empty())
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .collect();
+    Some(words.join(" "))
 }

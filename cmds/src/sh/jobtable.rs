@@ -61,6 +61,9 @@ pub struct Job {
     pub changed: bool,
     /// The terminal modes it had when it stopped, given back by `fg`.
     pub modes: Option<libc::termios>,
+    /// A job of the parent shell, seen from a subshell (`kill $(jobs -p)`, as in ash): listed
+    /// and signalled, but not this process's children to wait for.
+    pub foreign: bool,
 }
 
 impl Job {
@@ -71,6 +74,7 @@ impl Job {
             procs,
             changed: false,
             modes: None,
+            foreign: false,
         }
     }
 
@@ -165,6 +169,19 @@ impl Jobs {
                 .count()
         };
         self.order.insert(at, num);
+    }
+
+    /// What a subshell starts with: the parent's jobs, as foreign ones.
+    pub fn for_subshell(&mut self) -> Jobs {
+        let mut table = std::mem::take(&mut self.table);
+        for j in &mut table {
+            j.foreign = true;
+        }
+        Jobs {
+            table,
+            order: std::mem::take(&mut self.order),
+            ..Jobs::default()
+        }
     }
 
     pub fn remove(&mut self, idx: usize) -> Job {

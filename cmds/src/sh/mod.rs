@@ -1,6 +1,6 @@
 //! `sh`: a small but real POSIX shell (XCU chapter 2 subset, behaving like dash where it can).
 //!
-//! Usage: sh [-eux] [-c COMMAND [NAME [ARG...]] | FILE [ARG...] | -s [ARG...]]
+//! Usage: sh [-aCefmnuvx] [-o NAME]... [-c COMMAND [NAME [ARG...]] | FILE [ARG...] | -s [ARG...]]
 //!
 //! Commands, applets included, run as child processes: an applet not found on `PATH` is started
 //! as `/proc/self/exe` with argv[0] set to its name, so uutils code never runs in the shell.
@@ -8,15 +8,15 @@
 //! Supported: quoting, parameters (`${x:-w}` `:=` `:+` `:?` `#` `##` `%` `%%` `${#x}`), `~`,
 //! `$(…)`, `` `…` ``, `$((…))`, field splitting, globbing, pipelines, `&&`/`||`, `&` and `wait`,
 //! redirections (`< > >> <> >| n>&m n>&-` and here-documents), `if/while/until/for/case`,
-//! functions, `!`, subshells and groups. Builtins: `: . [ break cd command continue echo eval
-//! exec exit export false getopts local printf pwd read readonly return set shift source test
-//! trap true type umask unset wait`.
-//! Traps run between commands. Not supported: job control (`fg`, `bg`, `jobs`), aliases,
-//! `readonly` enforcement, `$LINENO`, `set -o` beyond errexit, xtrace, nounset and noglob.
+//! functions, `!`, subshells and groups, aliases, the `set` options (`-o NAME` or letters, also
+//! on the command line; `-n` parses only, `-v` echoes the input). Traps run between commands.
 //!
 //! Interactive (a terminal on stdin and stderr): prompt `# ` or `$ ` (PS1 with `\u \h \w \W \$`),
 //! SIGINT/SIGQUIT ignored by the shell and restored for children, Ctrl-C at the prompt drops the
-//! line and a command killed by SIGINT ends the whole command line.
+//! line and a command killed by SIGINT ends the whole command line, Ctrl-D leaves (not with
+//! `set -o ignoreeof`). Job control (`set -m`, on by default there): Ctrl-Z, `jobs fg bg kill
+//! wait` with `%N %% %- %STRING %?STRING`, reports before the prompt as busybox ash prints them.
+//! Tab completes command names and paths; history in `$HOME/.sh_history` (`history`, `fc -l`).
 
 mod arith;
 mod builtins;
@@ -44,11 +44,13 @@ use exec::{err, Flow, Shell};
 use parser::{ParseError, Parser};
 
 pub const USAGE: &str =
-    "usage: sh [-eux] [-c COMMAND [NAME [ARG...]] | FILE [ARG...] | -s [ARG...]]
+    "usage: sh [-aCefmnuvx] [-o NAME] [-c COMMAND [NAME [ARG...]] | FILE [ARG...] | -s [ARG...]]
 Command interpreter: POSIX shell syntax, a subset like dash's; interactive on a terminal.
   -c COMMAND  run COMMAND; NAME becomes $0 and ARGs $1...
   -e          exit when a command fails      -x  trace commands to stderr
   -u          unset variables are an error   -i  interactive    -s  read commands from stdin
+  -n          read commands, run none        -v  echo input to stderr
+  -o NAME     set an option by its `set -o` name; +o NAME and +LETTER turn it off
 ";
 
 #[derive(Debug, Default, PartialEq)]
