@@ -99,8 +99,9 @@ mod tests {
     #[test]
     fn set_table() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        // (arguments, ok, positional parameters after, errexit, nounset)
-        let cases: &[(&[&str], bool, &[&str], bool, bool)] = &[
+        /// (arguments, ok, positional parameters after, errexit, nounset)
+        type Case = (&'static [&'static str], bool, &'static [&'static str], bool, bool);
+        let cases: &[Case] = &[
             (&["-e", "a"], true, &["a"], true, false),
             (&["-eu", "--", "-x"], true, &["-x"], true, true),
             (&["--"], true, &[], false, false),
