@@ -246,7 +246,11 @@ const AGREE: &[&str] = &[
     "trap 'echo $1' EXIT; set -- last",
     "f() { trap 'echo ret' EXIT; }; f; echo after f",
     "command eval '${u?oops}'; echo st $?",
-    "command . ./nonexist; echo st $?\n",
+    "command . ./nonexist; echo st $?",
+    // XCU 2.14 set: the letters of $- follow the options set by letter or by name
+    "set -I; echo $-",
+    "set -o ignoreeof; echo $-",
+    "set -a -b -C -f -u; echo $-; set +abCfu; echo \"[$-]\"\n",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
