@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 
 use super::exec::{err, Ex, Shell};
 use super::fdio;
@@ -78,9 +79,13 @@ pub fn add(sh: &Shell, line: &str) {
         return;
     }
     let (file, size) = settings(sh);
+    if size == 0 {
+        // HISTSIZE=0: keep nothing.
+        return;
+    }
     HISTORY.with(|h| {
         let mut h = h.borrow_mut();
-        h.size = size.max(1);
+        h.size = size;
         if file.is_some() {
             h.file = file;
         }
@@ -96,9 +101,11 @@ pub fn add(sh: &Shell, line: &str) {
         let Some(path) = h.file.clone() else {
             return;
         };
+        // Private to its owner, as bash and ash create theirs: commands may hold secrets.
         let appended = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
+            .mode(0o600)
             .open(&path)
             .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
         if appended.is_err() {

@@ -310,6 +310,10 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
             } else {
                 sh.reap_jobs();
             }
+            if sh.monitor && sh.jobs.tty.is_none() && matches!(input, Input::Editor(_)) {
+                // `set -m` in a shell started with `+m`.
+                sh.jobs.tty = tty::Tty::acquire();
+            }
             buf.clear();
             pos = 0;
             match input.read(sh, false) {

@@ -56,9 +56,10 @@ impl Tty {
     /// and put that group in the foreground. `None` when stdin isn't a controlling terminal.
     pub fn acquire() -> Option<Tty> {
         let fd = fdio::save(0)?;
-        loop {
+        // Bounded: with SIGTTIN ignored (`set -m` typed later) the signal doesn't stop us.
+        for tries in 0.. {
             let fg = foreground(fd);
-            if fg < 0 {
+            if fg < 0 || tries == 100 {
                 fdio::close(fd);
                 return None;
             }
