@@ -449,9 +449,10 @@ fn error_messages_and_statuses() {
             "sh: missing: No such file or directory\n",
         ),
         (
+            // A failed cd is status 2, as in dash.
             "cd /nonexistent; echo $?",
             0,
-            "1\n",
+            "2\n",
             "sh: cd: /nonexistent: No such file or directory\n",
         ),
         (
