@@ -163,6 +163,8 @@ enum Line {
 enum Input {
     /// All of it at once (`-c`, a script file); `None` once handed out.
     Text(Option<String>),
+    /// A script file, all at once (unlike `-c`, `set -v` echoes it).
+    File(Option<String>),
     /// Standard input, a byte at a time, with a prompt on stderr when interactive.
     Stdin,
     /// An interactive terminal: the line editor, with history and completion.
@@ -172,7 +174,7 @@ enum Input {
 impl Input {
     fn read(&mut self, sh: &mut Shell, more: bool) -> Line {
         let line = match self {
-            Input::Text(t) => t.take().map_or(Line::Eof, Line::Text),
+            Input::Text(t) | Input::File(t) => t.take().map_or(Line::Eof, Line::Text),
             Input::Stdin => {
                 if sh.interactive {
                     fdio::write_all(2, prompt(sh, more).as_bytes());
@@ -202,10 +204,6 @@ impl Input {
                 }
             }
         };
-        if let (Line::Text(t), true) = (&line, sh.verbose) {
-            // `set -v`: the input as it is read.
-            fdio::write_all(2, t.as_bytes());
-        }
         line
     }
 }
@@ -302,7 +300,11 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
     let mut buf: Vec<char> = Vec::new();
     let mut pos = 0;
     let mut line = 1;
-    let whole = matches!(input, Input::Text(_));
+    let whole = matches!(input, Input::Text(_) | Input::File(_));
+    // `set -v` echoes the input as the parser takes it, a command at a time, so the echo and
+    // the command's output interleave as in dash; dash never echoes a `-c` string.
+    let echoes = !matches!(input, Input::Text(_));
+    let mut echoed = 0;
     loop {
         if pos >= buf.len() {
             if sh.interactive {
@@ -316,6 +318,7 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
             }
             buf.clear();
             pos = 0;
+            echoed = 0;
             match input.read(sh, false) {
                 Line::Text(t) => buf.extend(t.chars()),
                 Line::Eof if sh.interactive && sh.ignoreeof => {
@@ -335,6 +338,20 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
             let r = p.complete_command();
             (r, p.pos, p.line)
         };
+        if sh.verbose && echoes && !matches!(parsed, Err(ParseError::Incomplete(_))) {
+            let upto = match parsed {
+                Ok(_) => end.min(buf.len()),
+                Err(_) => buf.len(),
+            };
+            if upto > echoed {
+                let mut text: String = buf[echoed..upto].iter().collect();
+                if !text.ends_with('\n') && upto == buf.len() {
+                    text.push('\n');
+                }
+                fdio::write_all(2, text.as_bytes());
+                echoed = upto;
+            }
+        }
         match parsed {
             Ok(Some(cmd)) => {
                 pos = end;
@@ -419,7 +436,7 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
         Input::Text(Some(c))
     } else if let Some(f) = &o.file {
         let text = std::fs::read(f).map_err(|e| ShError::Open(f.clone(), e))?;
-        Input::Text(Some(String::from_utf8_lossy(&text).into_owned()))
+        Input::File(Some(String::from_utf8_lossy(&text).into_owned()))
     } else if sh.interactive && stdin_tty {
         let lines = history::load(&sh);
         let size = sh
