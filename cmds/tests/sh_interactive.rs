@@ -178,8 +178,17 @@ fn job_control() {
         "{out:?}"
     );
 
-    p.send("exit\r");
-    assert_eq!(p.wait(), 0);
+    // Ctrl-D with a stopped job warns once; the second one leaves (status of the last job).
+    p.send("sleep 33\r");
+    wait_foreground(sh, "sleep", 1);
+    p.send("\x1a");
+    p.expect("Stopped                    sleep 33");
+    p.expect(prompt());
+    p.send("\x04");
+    p.expect("You have stopped jobs.");
+    p.expect(prompt());
+    p.send("\x04");
+    assert_eq!(p.wait(), 148);
 }
 
 #[test]

@@ -188,6 +188,15 @@ fn kill(sh: &mut Shell, args: &[String]) -> i32 {
             err(KILL_USAGE);
             return 2;
         }
+        Some("-l" | "-L") if args.len() == 1 => {
+            // One name a line, as dash lists them.
+            let names: String = (1..=31)
+                .filter_map(crate::kill::signal_name)
+                .map(|n| format!("{n}\n"))
+                .collect();
+            fdio::write_all(1, names.as_bytes());
+            return 0;
+        }
         Some("-l" | "-L") => {
             return match crate::kill::list(&args[1..]) {
                 Ok(text) => {

@@ -364,6 +364,7 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
                 // Background jobs that ended while we waited for input must not show as zombies
                 // to the command about to run (`ps`).
                 sh.reap_jobs();
+                WARNED.with(|w| w.set(false));
                 let text: String = buf[start..end.min(buf.len())].iter().collect();
                 sh.jobs.text = text.trim().trim_end_matches(['&', ';']).trim().to_string();
                 match sh.exec(&cmd) {
@@ -398,9 +399,13 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
     }
 }
 
-/// Ctrl-D with stopped jobs: warn once, as dash does; the next Ctrl-D exits.
+thread_local! {
+    /// "You have stopped jobs." was said since the last command ran.
+    static WARNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Ctrl-D with stopped jobs: warn once, as dash does; a second Ctrl-D in a row exits.
 fn stopped_jobs_warned(sh: &mut Shell) -> bool {
-    thread_local!(static WARNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
     let stopped = sh
         .jobs
         .table
