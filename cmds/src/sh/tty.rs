@@ -55,7 +55,10 @@ impl Tty {
     /// another shell, stop with SIGTTIN until continued there), become a process-group leader
     /// and put that group in the foreground. `None` when stdin isn't a controlling terminal.
     pub fn acquire() -> Option<Tty> {
-        let fd = fdio::save(0)?;
+        // High, as bash keeps it, out of the way of `exec 10>file`; lower if the limit says so.
+        // SAFETY: F_DUPFD_CLOEXEC only creates a new descriptor number.
+        let high = unsafe { libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 255) };
+        let fd = if high >= 0 { high } else { fdio::save(0)? };
         // Bounded: with SIGTTIN ignored (`set -m` typed later) the signal doesn't stop us.
         for tries in 0.. {
             let fg = foreground(fd);
