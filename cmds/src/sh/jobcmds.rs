@@ -76,6 +76,7 @@ fn jobs(sh: &mut Shell, args: &[String]) -> i32 {
         .filter(|i| sh.jobs.table[*i].state().done())
         .collect();
     done.sort_unstable();
+    done.dedup();
     for idx in done.into_iter().rev() {
         sh.jobs.remove(idx);
     }
