@@ -36,6 +36,15 @@ impl Shell {
         if cmds.len() == 1 {
             return self.exec(&cmds[0]);
         }
+        match self.start_pipeline(cmds, false) {
+            Some(job) => Ok(self.run_fg(job)),
+            None => Ok(1),
+        }
+    }
+
+    /// Fork the commands of a pipeline, each reading the one before; with job control they
+    /// share the first one's process group. `None` if no process could be started.
+    fn start_pipeline(&mut self, cmds: &[Cmd], bg: bool) -> Option<Job> {
         let jc = self.job_control();
         if jc {
             self.jobs.building = Some((0, Vec::new()));
@@ -55,9 +64,11 @@ impl Shell {
                     }
                 }
             };
-            let pid = self.fork_child(false, |sh| {
+            let pid = self.fork_child(bg, |sh| {
                 if let Some(r) = prev {
                     fdio::move_to(r, 0);
+                } else if bg && !jc {
+                    null_stdin();
                 }
                 if let Some((r, w)) = pipe {
                     fdio::close(r);
@@ -84,34 +95,38 @@ impl Shell {
             fdio::close(r);
         }
         let pgid = self.jobs.building.take().map_or(0, |b| b.0);
-        if procs.is_empty() {
-            return Ok(1);
-        }
-        Ok(self.run_fg(Job::new(pgid, procs)))
+        (!procs.is_empty()).then(|| Job::new(pgid, procs))
     }
 
+    /// `cmd &`: a pipeline's processes are the job's (and `$!` its last one, as in dash);
+    /// anything else runs in one subshell.
     pub fn background(&mut self, cmd: &Cmd) {
         let jc = self.job_control();
-        let pid = self.fork_child(true, |sh| {
-            // XCU §2.9.3: without job control, asynchronous lists read /dev/null.
-            if !jc {
-                if let Ok(fd) = fdio::open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
-                    fdio::move_to(fd, 0);
-                }
-            }
-            sh.child_run(cmd)
-        });
-        let Some(pid) = pid else {
+        let job = match cmd {
+            Cmd::Pipeline(cmds, false) if cmds.len() > 1 => self.start_pipeline(cmds, true),
+            _ => self
+                .fork_child(true, |sh| {
+                    if !jc {
+                        null_stdin();
+                    }
+                    sh.child_run(cmd)
+                })
+                .map(|pid| {
+                    let procs = vec![Proc {
+                        pid,
+                        cmd: cmdtext::text(cmd),
+                        status: Status::Running,
+                    }];
+                    Job::new(if jc { pid } else { 0 }, procs)
+                }),
+        };
+        let Some(job) = job else {
             return;
         };
         self.jobs.lone = None;
+        let pid = job.procs.last().map_or(0, |p| p.pid);
         self.last_bg = Some(pid);
-        let procs = vec![Proc {
-            pid,
-            cmd: cmdtext::text(cmd),
-            status: Status::Running,
-        }];
-        let idx = self.jobs.insert(Job::new(if jc { pid } else { 0 }, procs));
+        let idx = self.jobs.insert(job);
         if self.interactive {
             let num = self.jobs.table[idx].num;
             fdio::write_all(2, format!("[{num}] {pid}\n").as_bytes());
@@ -392,6 +407,13 @@ impl Shell {
                 self.jobs.remove(i);
             }
         }
+    }
+}
+
+/// XCU §2.9.3: without job control, asynchronous lists read /dev/null.
+fn null_stdin() {
+    if let Ok(fd) = fdio::open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
+        fdio::move_to(fd, 0);
     }
 }
 
