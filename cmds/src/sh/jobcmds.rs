@@ -175,21 +175,55 @@ fn skip_dashdash(args: &[String]) -> &[String] {
 }
 
 const KILL_USAGE: &str =
-    "kill: usage: kill [-s sigspec | -signum | -sigspec] [pid | job]... or kill -l [exitstatus]";
+    "usage: kill [-s sigspec | -signum | -sigspec] [pid | job]... or kill -l [exitstatus]";
+
+/// What `kill ARGS` asks for.
+#[derive(Debug, PartialEq)]
+enum KillRequest<'a> {
+    /// `kill -l`: every name.
+    Names,
+    /// `kill -l STATUS...`: translations.
+    Translate(&'a [String]),
+    /// The signal, and the pids and job specs to send it to.
+    Send(i32, &'a [String]),
+}
+
+/// `kill [-s SIG | -n NUM | -SIG] [--] TARGET...` and `kill -l [STATUS...]`; an error is the
+/// message.
+fn kill_request(args: &[String]) -> Result<KillRequest<'_>, String> {
+    let bad = |s: &str| format!("{s}: invalid signal specification");
+    let number = |s: &str| crate::kill::signal_number(s).ok_or_else(|| bad(s));
+    let (sig, i) = match args.first().map(|s| s.as_str()) {
+        None => return Err(KILL_USAGE.into()),
+        Some("-l" | "-L") if args.len() == 1 => return Ok(KillRequest::Names),
+        Some("-l" | "-L") => return Ok(KillRequest::Translate(&args[1..])),
+        Some("-s" | "-n") => {
+            let spec = args.get(1).ok_or_else(|| KILL_USAGE.to_string())?;
+            (number(spec)?, 2)
+        }
+        Some("--") => (libc::SIGTERM, 1),
+        Some(a) if a.starts_with('-') && a.len() > 1 => {
+            let n = number(&a[1..])?;
+            (
+                n,
+                if args.get(1).is_some_and(|a| a == "--") {
+                    2
+                } else {
+                    1
+                },
+            )
+        }
+        Some(_) => (libc::SIGTERM, 0),
+    };
+    if args.len() <= i {
+        return Err(KILL_USAGE.into());
+    }
+    Ok(KillRequest::Send(sig, &args[i..]))
+}
 
 fn kill(sh: &mut Shell, args: &[String]) -> i32 {
-    let mut sig = libc::SIGTERM;
-    let mut i = 0;
-    let bad = |s: &str| {
-        err(&format!("kill: {s}: invalid signal specification"));
-        2
-    };
-    match args.first().map(|s| s.as_str()) {
-        None => {
-            err(KILL_USAGE);
-            return 2;
-        }
-        Some("-l" | "-L") if args.len() == 1 => {
+    let (sig, targets) = match kill_request(args) {
+        Ok(KillRequest::Names) => {
             // One name a line, as dash lists them.
             let names: String = (1..=31)
                 .filter_map(crate::kill::signal_name)
@@ -198,8 +232,8 @@ fn kill(sh: &mut Shell, args: &[String]) -> i32 {
             fdio::write_all(1, names.as_bytes());
             return 0;
         }
-        Some("-l" | "-L") => {
-            return match crate::kill::list(&args[1..]) {
+        Ok(KillRequest::Translate(specs)) => {
+            return match crate::kill::list(specs) {
                 Ok(text) => {
                     fdio::write_all(1, text.as_bytes());
                     0
@@ -210,37 +244,15 @@ fn kill(sh: &mut Shell, args: &[String]) -> i32 {
                 }
             };
         }
-        Some("-s" | "-n") => {
-            let Some(spec) = args.get(1) else {
-                err(KILL_USAGE);
-                return 2;
-            };
-            match crate::kill::signal_number(spec) {
-                Some(n) => sig = n,
-                None => return bad(spec),
-            }
-            i = 2;
+        Ok(KillRequest::Send(sig, targets)) => (sig, targets),
+        Err(e) => {
+            err(&format!("kill: {e}"));
+            return 2;
         }
-        Some("--") => i = 1,
-        Some(a) if a.starts_with('-') && a.len() > 1 => {
-            match crate::kill::signal_number(&a[1..]) {
-                Some(n) => sig = n,
-                None => return bad(&a[1..]),
-            }
-            i = 1;
-            if args.get(1).is_some_and(|a| a == "--") {
-                i = 2;
-            }
-        }
-        Some(_) => {}
-    }
-    if args.len() <= i {
-        err(KILL_USAGE);
-        return 2;
-    }
+    };
     sh.reap_jobs();
     let mut st = 0;
-    for target in &args[i..] {
+    for target in targets {
         if target.starts_with('%') {
             match sh.jobs.lookup(target) {
                 Ok(idx) => {
@@ -400,5 +412,44 @@ fn wait_blocking(job: &mut Job) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn kill_request_table() {
+        let cases: Vec<(&[&str], Result<(i32, &[&str]), ()>)> = vec![
+            (&["%1"], Ok((15, &["%1"]))),
+            (&["-9", "123", "%2"], Ok((9, &["123", "%2"]))),
+            (&["-KILL", "1"], Ok((9, &["1"]))),
+            (&["-SIGHUP", "1"], Ok((1, &["1"]))),
+            (&["-s", "INT", "%%"], Ok((2, &["%%"]))),
+            (&["-n", "0", "7"], Ok((0, &["7"]))),
+            (&["--", "-7"], Ok((15, &["-7"]))),
+            (&["-TERM", "--", "-7"], Ok((15, &["-7"]))),
+            (&[], Err(())),
+            (&["-9"], Err(())),
+            (&["-s"], Err(())),
+            (&["-NOPE", "1"], Err(())),
+        ];
+        for (args, want) in cases {
+            let args = strs(args);
+            let got = match kill_request(&args) {
+                Ok(KillRequest::Send(sig, t)) => Ok((sig, t.to_vec())),
+                Ok(other) => panic!("{args:?}: {other:?}"),
+                Err(_) => Err(()),
+            };
+            assert_eq!(got, want.map(|(s, t)| (s, strs(t))), "{args:?}");
+        }
+        assert_eq!(kill_request(&strs(&["-l"])), Ok(KillRequest::Names));
+        let st = strs(&["-l", "143"]);
+        assert_eq!(kill_request(&st), Ok(KillRequest::Translate(&st[1..])));
     }
 }
