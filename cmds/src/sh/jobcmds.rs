@@ -425,7 +425,8 @@ mod tests {
 
     #[test]
     fn kill_request_table() {
-        let cases: Vec<(&[&str], Result<(i32, &[&str]), ()>)> = vec![
+        type Case<'a> = (&'a [&'a str], Result<(i32, &'a [&'a str]), ()>);
+        let cases: Vec<Case> = vec![
             (&["%1"], Ok((15, &["%1"]))),
             (&["-9", "123", "%2"], Ok((9, &["123", "%2"]))),
             (&["-KILL", "1"], Ok((9, &["1"]))),
