@@ -68,26 +68,31 @@ pub enum Read {
 }
 
 impl LineEditor {
-    /// An editor on the terminal, its history holding `lines` (oldest first).
-    pub fn new(lines: &[String], size: usize) -> Option<LineEditor> {
+    /// An editor on the terminal.
+    pub fn new() -> Option<LineEditor> {
         // Plain output for serial consoles and expect-style tests: no bracketed-paste or
         // synchronized-update escapes around each prompt. Tab: longest common prefix, then a
         // list, as readline does.
         let config = Config::builder()
             .bracketed_paste(false)
             .completion_type(CompletionType::List)
-            .max_history_size(size.max(1))
-            .ok()?
             .history_ignore_dups(true)
             .ok()?
             .build();
         let mut ed = Editor::with_config(config).ok()?;
         ed.enable_synchronized_output(false);
         ed.set_helper(Some(ShHelper::default()));
-        for l in lines {
-            let _ = ed.history_mut().add(l);
-        }
         Some(LineEditor { ed })
+    }
+
+    /// Start the history with `lines` (oldest first), keeping as many as there are (the
+    /// history file's limit is HISTSIZE, `history.rs` applies it).
+    pub fn load_history(&mut self, lines: &[String]) {
+        let h = self.ed.history_mut();
+        let _ = h.set_max_len(lines.len().max(super::history::DEFAULT_SIZE));
+        for l in lines {
+            let _ = h.add(l);
+        }
     }
 
     pub fn read(&mut self, sh: &Shell, prompt: &str) -> Read {

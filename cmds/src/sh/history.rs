@@ -10,7 +10,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use super::exec::{err, Ex, Shell};
 use super::fdio;
 
-const DEFAULT_SIZE: usize = 500;
+pub const DEFAULT_SIZE: usize = 500;
 
 #[derive(Debug, Default)]
 struct History {

@@ -443,12 +443,7 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
         let text = std::fs::read(f).map_err(|e| ShError::Open(f.clone(), e))?;
         Input::File(Some(String::from_utf8_lossy(&text).into_owned()))
     } else if sh.interactive && stdin_tty {
-        let lines = history::load(&sh);
-        let size = sh
-            .get("HISTSIZE")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(500);
-        match editor::LineEditor::new(&lines, size) {
+        match editor::LineEditor::new() {
             Some(ed) => Input::Editor(Box::new(ed)),
             None => Input::Stdin,
         }
@@ -473,6 +468,10 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
                 }
             }
         }
+    }
+    if let Input::Editor(ed) = &mut input {
+        // After the profile, which may set HISTFILE and HISTSIZE.
+        ed.load_history(&history::load(&sh));
     }
     let st = main_loop(&mut sh, &mut input);
     Ok(finish(&mut sh, st))
