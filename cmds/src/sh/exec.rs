@@ -266,12 +266,16 @@ impl Shell {
                     }
                     from_last = i + 1 == rest.len();
                     st = if from_last {
+                        // The last part is judged as it ends: `{ false && :; }` stays exempt.
+                        self.exempt = false;
                         self.exec(c)?
                     } else {
                         self.guarded(c)?
                     };
                 }
-                self.exempt = !from_last;
+                if !from_last {
+                    self.exempt = true;
+                }
                 Ok(st)
             }
             Cmd::List(items) => {

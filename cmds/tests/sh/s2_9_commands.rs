@@ -236,6 +236,13 @@ const AGREE: &[&str] = &[
     "set -e; f() { false && :; }; if f; then :; fi; echo ok",
     "set -e; trap 'echo trap' EXIT; false; echo no",
     "set -e; false & wait $!; echo no",
+    "set -e; false || { false && true; }; echo end $?",
+    "set -e; ! false || false; echo no",
+    "set -e; true && { false || false; }; echo no",
+    "set -e; false || (false && true); echo no",
+    "set -e; true && if true; then false && :; fi; echo end $?",
+    "set -e; false || ! true; echo end $?",
+    "set -e; (echo a && echo b; continue 2; return 3) || { false && true; }; echo end $?",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
