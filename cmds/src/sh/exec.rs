@@ -221,7 +221,15 @@ impl Shell {
     // ---- commands ----
 
     pub fn exec(&mut self, cmd: &Cmd) -> Ex {
-        let st = self.exec_inner(cmd)?;
+        let st = match self.exec_inner(cmd) {
+            Ok(st) => st,
+            // `break` and `continue` are commands of status 0, also where they end a subshell.
+            Err(e @ (Flow::Break(_) | Flow::Continue(_))) => {
+                self.status = 0;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         self.status = st;
         if signals::pending() {
             self.run_traps()?;

@@ -142,6 +142,10 @@ const AGREE: &[&str] = &[
     "for i in 1 2; do echo $i; break | cat; done",
     "while :; do (break); echo sub; break; done",
     "i=0; while :; do i=$((i+1)); [ $i = 3 ] && break; continue; done; echo $i",
+    "for i in 1; do (false; continue); echo $?; done",
+    "for i in 1; do (false; break); echo $?; done",
+    "for i in 1; do x=$(false; break); echo $?; done",
+    "for i in 1 2; do (false; continue 2); echo $?; done",
     // 2.9.5 functions: redefinition, recursion, return, positional parameters
     "f() { echo f; }; f; f() { echo g; }; f",
     "f() { if [ $1 -gt 0 ]; then echo $1; f $(($1-1)); fi; }; f 3",
