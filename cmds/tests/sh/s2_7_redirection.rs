@@ -165,9 +165,18 @@ const AGREE: &[&str] = &[
 
 /// Differences from dash kept on purpose: (script, why).
 const DIFFER: &[(&str, &str)] = &[
-    ("cat < nosuch; echo $?", "a failed redirection gives status 1 (bash and busybox ash; POSIX: 1 to 125), dash 2"),
-    ("echo a > sub; echo $?", "a failed redirection gives status 1, dash 2"),
-    (": < nosuch", "a special builtin's failed redirection ends the shell with 1, dash 2"),
+    (
+        "cat < nosuch; echo $?",
+        "a failed redirection gives status 1 (bash and busybox ash; POSIX: 1 to 125), dash 2",
+    ),
+    (
+        "echo a > sub; echo $?",
+        "a failed redirection gives status 1, dash 2",
+    ),
+    (
+        ": < nosuch",
+        "a special builtin's failed redirection ends the shell with 1, dash 2",
+    ),
 ];
 
 #[test]

@@ -250,9 +250,10 @@ const AGREE: &[&str] = &[
 ];
 
 /// Differences from dash kept on purpose: (script, why).
-const DIFFER: &[(&str, &str)] = &[
-    ("unset PATH; ls >/dev/null 2>&1; echo $?", "applets run even when PATH finds nothing (rbox is the whole userland)"),
-];
+const DIFFER: &[(&str, &str)] = &[(
+    "unset PATH; ls >/dev/null 2>&1; echo $?",
+    "applets run even when PATH finds nothing (rbox is the whole userland)",
+)];
 
 #[test]
 fn agrees_with_dash() {

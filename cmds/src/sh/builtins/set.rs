@@ -100,7 +100,13 @@ mod tests {
     fn set_table() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         /// (arguments, ok, positional parameters after, errexit, nounset)
-        type Case = (&'static [&'static str], bool, &'static [&'static str], bool, bool);
+        type Case = (
+            &'static [&'static str],
+            bool,
+            &'static [&'static str],
+            bool,
+            bool,
+        );
         let cases: &[Case] = &[
             (&["-e", "a"], true, &["a"], true, false),
             (&["-eu", "--", "-x"], true, &["-x"], true, true),
