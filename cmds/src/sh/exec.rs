@@ -219,6 +219,11 @@ impl Shell {
     // ---- commands ----
 
     pub fn exec(&mut self, cmd: &Cmd) -> Ex {
+        // `set -n`: a non-interactive shell reads and parses, and runs nothing more (as dash
+        // checks before each command, also later in the same list).
+        if self.noexec && !self.interactive {
+            return Ok(self.status);
+        }
         let st = match self.exec_inner(cmd) {
             Ok(st) => st,
             // `break` and `continue` are commands of status 0, also where they end a subshell.

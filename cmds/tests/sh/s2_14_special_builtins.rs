@@ -251,6 +251,14 @@ const AGREE: &[&str] = &[
     "set -I; echo $-",
     "set -o ignoreeof; echo $-",
     "set -a -b -C -f -u; echo $-; set +abCfu; echo \"[$-]\"\n",
+    // XCU 2.14 set -n: a non-interactive shell reads commands and runs none from then on
+    "set -n; echo hi",
+    "echo a; set -n; echo hi; exit 3",
+    "set -n; false; echo $?",
+    "f() { set -n; echo in; }; f; echo out",
+    "if true; then set -n; echo x; fi; echo y",
+    "set -n\necho b",
+    "set -o noexec; echo hi",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
