@@ -459,7 +459,10 @@ impl Shell {
     pub fn run_exit_trap(&mut self, st: i32) -> i32 {
         if let Some(t) = self.exit_trap.take() {
             self.status = st;
-            let _ = self.eval_text(&t);
+            // An `exit N` in the trap (or an error that ends the shell) decides the status.
+            if let Err(Flow::Exit(n) | Flow::Abort(n)) = self.eval_text(&t) {
+                return n;
+            }
         }
         st
     }

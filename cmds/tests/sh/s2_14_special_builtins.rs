@@ -259,6 +259,17 @@ const AGREE: &[&str] = &[
     "if true; then set -n; echo x; fi; echo y",
     "set -n\necho b",
     "set -o noexec; echo hi",
+    // XCU 2.14 trap/exit: an `exit N` inside the EXIT trap becomes the shell's status
+    "trap 'exit 4' EXIT; exit 3",
+    "(trap 'exit 5' EXIT; exit 2); echo $?",
+    "trap 'exit' EXIT; exit 3",
+    "trap '${u?x}' EXIT; exit 3",
+    "trap 'echo hi; exit 7; echo no' EXIT; false",
+    "(trap 'exit 6' EXIT; true); echo $?",
+    "trap 'exit 9' EXIT; set -e; false",
+    "trap '(exit 4)' EXIT; exit 1",
+    "f() { exit 8; }; trap f EXIT; echo x",
+    "x=$(trap 'exit 3' EXIT; echo a); echo $? $x",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
