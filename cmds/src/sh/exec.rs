@@ -471,10 +471,7 @@ impl Shell {
 
     pub fn simple(&mut self, s: &Simple, nofork: bool) -> Ex {
         self.subst_status = None;
-        let mut argv = Vec::new();
-        for w in &s.words {
-            argv.extend(self.expand_fields(w)?);
-        }
+        let argv = self.command_words(&s.words)?;
         let name = argv.first().cloned();
         let func = match name.as_deref() {
             Some(n) if !builtins::is_special(n) && n != "command" => self.funcs.get(n).cloned(),
@@ -484,6 +481,68 @@ impl Shell {
         // are undone after the command (XCU §2.9.1).
         let keep = name.as_deref().is_none_or(builtins::is_special);
         let external = func.is_none() && !name.as_deref().is_none_or(builtins::is_builtin);
+        // XCU §2.9.1: redirections are performed before the assignments are expanded, so
+        // `x=$(cmd 2>&1) 2>/dev/null` has the redirection in effect for `cmd`. (A command
+        // run from PATH has them done in its child, after.)
+        let in_shell = !external && name.as_deref() != Some("exec");
+        let saved = if in_shell {
+            match self.redirect(&s.redirs, true) {
+                Ok(saved) => saved,
+                // XCU §2.8.1: a redirection error on a special builtin ends the shell.
+                Err(Flow::Fail(st)) if name.is_some() && keep => {
+                    return Err(self.special_fail(st))
+                }
+                Err(Flow::Fail(st)) => return Ok(st),
+                Err(e) => return Err(e),
+            }
+        } else {
+            Vec::new()
+        };
+        // `set -x` traces to the shell's own stderr, from before the redirections (as dash).
+        let trace_fd = match saved.iter().find(|(fd, _)| *fd == 2) {
+            Some((_, keep_fd)) => *keep_fd,
+            None => Some(2),
+        };
+        let r = self.simple_assigned(s, argv, (func, keep, external), nofork, trace_fd);
+        restore(saved);
+        r
+    }
+
+    /// Expand a simple command's words. After a declaration utility (`export`, `readonly`,
+    /// `local`, also behind `command`), a word that is literally `NAME=value` is expanded as
+    /// an assignment: no field splitting or globbing, `~` after `=` and `:` (as dash).
+    fn command_words(&mut self, words: &[String]) -> Result<Vec<String>, Flow> {
+        let mut argv: Vec<String> = Vec::new();
+        let mut decl = None;
+        for w in words {
+            if decl == Some(true) {
+                if let Some((n, raw)) = assignment_split(w) {
+                    let v = self.expand_assign(raw)?;
+                    argv.push(format!("{n}={v}"));
+                    continue;
+                }
+            }
+            argv.extend(self.expand_fields(w)?);
+            if decl.is_none() {
+                if let Some(a) = argv.iter().find(|a| *a != "command") {
+                    decl = Some(matches!(a.as_str(), "export" | "readonly" | "local"));
+                }
+            }
+        }
+        Ok(argv)
+    }
+
+    /// The rest of a simple command, its redirections done (unless it runs from PATH):
+    /// assignments, then the command.
+    fn simple_assigned(
+        &mut self,
+        s: &Simple,
+        mut argv: Vec<String>,
+        (func, keep, external): (Option<Rc<Cmd>>, bool, bool),
+        nofork: bool,
+        trace_fd: Option<i32>,
+    ) -> Ex {
+        let name = argv.first().cloned();
         // XCU §2.9.1: assignments are expanded in order, each one visible to the next.
         let mut assigns = Vec::new();
         let mut old = Vec::new();
@@ -503,6 +562,13 @@ impl Shell {
                     self.restore_vars(old);
                     return Err(e);
                 }
+                if !keep {
+                    // A regular builtin or function sees them in the environment of what it
+                    // runs (`x=1 command env`), as dash.
+                    if let Some(var) = self.vars.get_mut(n) {
+                        var.exported = true;
+                    }
+                }
                 assigns.push((n.to_string(), v));
             }
         }
@@ -520,18 +586,12 @@ impl Shell {
                 line.push_str(a);
             }
             line.push('\n');
-            fdio::write_all(2, line.as_bytes());
+            if let Some(fd) = trace_fd {
+                fdio::write_all(fd, line.as_bytes());
+            }
         }
         let Some(name) = name else {
-            let st = self.subst_status.unwrap_or(0);
-            return match self.redirect(&s.redirs, true) {
-                Ok(saved) => {
-                    restore(saved);
-                    Ok(st)
-                }
-                Err(Flow::Fail(st)) => Ok(st),
-                Err(e) => Err(e),
-            };
+            return Ok(self.subst_status.unwrap_or(0));
         };
         if name == "exec" && argv.len() == 1 {
             return match self.redirect(&s.redirs, false) {
@@ -550,23 +610,6 @@ impl Shell {
             };
         }
         if !external {
-            let special = keep;
-            let saved = match self.redirect(&s.redirs, true) {
-                Ok(saved) => saved,
-                Err(Flow::Fail(st)) => {
-                    self.restore_vars(old);
-                    // XCU §2.8.1: a redirection error on a special builtin ends the shell.
-                    return if special {
-                        Err(self.special_fail(st))
-                    } else {
-                        Ok(st)
-                    };
-                }
-                Err(e) => {
-                    self.restore_vars(old);
-                    return Err(e);
-                }
-            };
             let r = match func {
                 Some(body) => self.call_function(&body, argv),
                 None => builtins::run(self, &argv),
@@ -574,7 +617,6 @@ impl Shell {
             // `set -e` judges the call itself, not the last command inside it.
             self.exempt = false;
             self.restore_vars(old);
-            restore(saved);
             return r;
         }
         // A PATH given with the command is the one searched (and nothing is remembered).

@@ -247,6 +247,37 @@ const AGREE: &[&str] = &[
     "set -e; true && if true; then false && :; fi; echo end $?",
     "set -e; false || ! true; echo end $?",
     "set -e; (echo a && echo b; continue 2; return 3) || { false && true; }; echo end $?",
+    // 2.9.1 step 3 and 4: redirections are performed before the assignments are expanded
+    "x=$(echo err >&2) 2>&1",
+    "x=$(echo err >&2) : 2>&1",
+    "f() { :; }; x=$(echo err >&2) f 2>&1",
+    "x=$(echo err >&2) 2>/dev/null; echo $?",
+    "x=$(echo a) >out; cat out; echo $x",
+    "x=$(cat) <<EOF\nhi\nEOF\necho $x",
+    "x=$(cat) true <<EOF\nhi\nEOF\necho [$x]",
+    "set -x; echo a 2>/dev/null",
+    "set -x; x=1 2>/dev/null; echo $x",
+    "set -x; f() { echo in; }; f 2>/dev/null",
+    // 2.9.1: prefix assignments reach the environment of what a regular builtin runs
+    "x=1 command env | grep '^x='",
+    "x=1 command sh -c 'echo $x'",
+    "x=0; x=1 command env | grep '^x='; env | grep '^x='; echo $x",
+    "f() { env | grep '^x='; }; x=1 f; echo [$x]",
+    "x=1 eval 'env | grep ^x='; echo $x",
+    // 2.9.1 declaration utilities: a literal NAME=value argument is expanded as an assignment
+    "y='a b'; export x=$y; echo \"$x\"",
+    "c=export; y='a b'; $c x=$y; echo \"$x\"",
+    "y='a b'; command export x=$y; echo \"$x\"",
+    "y='a b'; export \"x=$y\" z=$y; echo \"$x\" \"$z\"",
+    "y='a b'; readonly x=$y; echo \"$x\"",
+    "f() { local x=$y; echo \"$x\"; }; y='a b'; f",
+    "export V=~:~; echo $V",
+    "y='*'; export x=$y; echo \"$x\"",
+    "y='a b'; export \\x=$y; echo \"$x\"",
+    "y='a b'; echo export x=$y",
+    "export x=$(echo '1  2'); echo \"$x\"",
+    "readonly r=~/a:~/b; echo $r",
+    "y='a  b'; export x=$y w=\"$y\"; env | grep -E '^(x|w)=' | sort",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
