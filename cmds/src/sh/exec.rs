@@ -154,6 +154,20 @@ impl Shell {
             traps: Vec::new(),
         };
         sh.set("PPID", nix::unistd::getppid().as_raw().to_string());
+        // XCU §2.5.3: IFS starts as <space><tab><newline> and OPTIND as 1 whatever the
+        // environment says; the prompts keep an inherited value (as dash).
+        let ifs_exported = sh.vars.get("IFS").is_some_and(|v| v.exported);
+        sh.set("IFS", " \t\n".into());
+        if let Some(v) = sh.vars.get_mut("IFS") {
+            v.exported = ifs_exported;
+        }
+        sh.set("OPTIND", "1".into());
+        let ps1 = if nix::unistd::geteuid().is_root() { "# " } else { "$ " };
+        for (name, default) in [("PS1", ps1), ("PS2", "> "), ("PS4", "+ ")] {
+            if sh.get(name).is_none() {
+                sh.set(name, default.into());
+            }
+        }
         if let Ok(cwd) = std::env::current_dir() {
             let cwd = cwd.to_string_lossy().into_owned();
             let keep = sh.get("PWD").is_some_and(|p| {

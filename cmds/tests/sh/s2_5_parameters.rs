@@ -87,6 +87,12 @@ const AGREE: &[&str] = &[
     r"_a=1; a_1=2; A=3; echo $_a $a_1 $A",
     r"x=hello; echo $xy. ${x}y.",
     r"x=1; echo $x-y $x.y $x/y",
+    // XCU 2.5.3: IFS is set to <space><tab><newline> at start, OPTIND to 1; PS1 PS2 PS4 defaults
+    r#"echo ${IFS=:}x; printf %s "$IFS" | od -An -c"#,
+    r#"echo "${IFS+set}" "${OPTIND-unset}""#,
+    r#"set | grep -E '^(IFS|OPTIND|PS[124])='"#,
+    r#"env | grep -cE '^(IFS|OPTIND|PS[124])='"#,
+    r#"mkdir tmp; ln -s "$(readlink /proc/$$/exe)" tmp/sh; IFS=: OPTIND=5 PS2=x tmp/sh -c 'printf "[%s]" "$IFS" $OPTIND "$PS2"; env | grep -E "^(IFS|OPTIND)=" | sort | od -An -c'"#,
     // XCU set -u
     r"set -u; echo ${u-def}; echo ${u:-def2}; echo ok",
     r"set -u; echo ${u+alt}x; echo ok",
