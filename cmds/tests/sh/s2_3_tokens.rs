@@ -111,6 +111,12 @@ const AGREE: &[&str] = &[
     "alias x='for i in 1 2; do'\nx echo $i; done",
     "alias x='cat <<EOF'\nx\nbody\nEOF",
     "alias e='echo e'\nf() { e; }\nf",
+    // 2.3.1 aliases apply to the commands of a command substitution
+    "alias e=echo\necho $(e hi) `e hi2`",
+    "alias e=echo\nx=$(e hi); echo $x",
+    "alias e='echo x'\necho \"$(e y)\"",
+    "alias e=echo\necho $(e a; e b)",
+    "alias e='echo '; alias w=word\necho $(e w)",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

@@ -599,7 +599,8 @@ pub fn subst_end(src: &[char], pos: usize) -> usize {
     }
 }
 
-/// Parse a whole text (for `eval`, `$(…)`, `.`): every complete command in order.
+/// Parse a whole text without aliases: every complete command in order (tests).
+#[cfg(test)]
 pub fn parse_all(text: &str) -> PResult<Vec<Cmd>> {
     parse_all_with(text, &HashMap::new())
 }
