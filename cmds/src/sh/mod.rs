@@ -305,6 +305,8 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
     // the command's output interleave as in dash; dash never echoes a `-c` string.
     let echoes = !matches!(input, Input::Text(_));
     let mut echoed = 0;
+    // The input ended inside a command: what is left is parsed as all there is, once.
+    let mut at_eof = false;
     loop {
         if pos >= buf.len() {
             if sh.interactive {
@@ -334,7 +336,7 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
         let (parsed, end, end_line) = {
             let mut p = Parser::new(&buf, pos, line);
             p.set_aliases(sh.aliases.clone());
-            p.set_complete_input(whole);
+            p.set_complete_input(whole || at_eof);
             let r = p.complete_command();
             (r, p.pos, p.line)
         };
@@ -380,6 +382,9 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
             }
             Err(ParseError::Incomplete(l)) => match input.read(sh, true) {
                 Line::Text(t) => buf.extend(t.chars()),
+                // As dash: `echo a\` or a here-document without its delimiter at the end of
+                // the input still runs.
+                Line::Eof if !at_eof && !whole && !sh.interactive => at_eof = true,
                 Line::Eof => {
                     err(&ParseError::Incomplete(l).to_string());
                     return 2;

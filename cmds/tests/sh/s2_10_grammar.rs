@@ -141,6 +141,19 @@ const STDIN_AGREE: &[&str] = &[
     "alias x='echo a\necho b'\nx; echo c",
     "f() {\n  echo a\\\n  b\n}; f",
     "cat <<EOF\nno newline at the end\nEOF",
+    // The input ends inside a command: a trailing `\`+newline or an open here-document ends
+    // there (as dash); an unterminated quote or construct is a syntax error, status 2
+    "echo a\\\n",
+    "echo a\\",
+    "echo b; echo a\\\n",
+    "cat <<EOF\nhi",
+    "cat <<EOF\nhi\n",
+    "cat <<E; echo after\nbody",
+    "echo \"abc",
+    "echo 'x\n",
+    "if true; then echo x\n",
+    "echo a |",
+    "x=1 \\\n",
 ];
 
 #[test]
