@@ -270,6 +270,13 @@ const AGREE: &[&str] = &[
     "trap '(exit 4)' EXIT; exit 1",
     "f() { exit 8; }; trap f EXIT; echo x",
     "x=$(trap 'exit 3' EXIT; echo a); echo $? $x",
+    // XCU 2.14 break/continue: N must be a positive decimal; else an error that ends the shell
+    "for i in 1; do break -1; done; echo $?",
+    "for i in 1; do continue 0; done; echo $?",
+    "for i in 1; do break x; done; echo $?",
+    "for i in 1; do command break 0; echo st $?; done; echo $?",
+    "break 0; echo $?",
+    "while :; do continue -1; done; echo $?",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
