@@ -65,6 +65,22 @@ pub fn open(path: &str, flags: OFlag, mode: Mode) -> Result<i32, Errno> {
     nix::fcntl::open(path, flags | OFlag::O_CLOEXEC, mode).map(|fd| fd.into_raw_fd())
 }
 
+thread_local! {
+    /// A write to standard output failed since the last `take_out_error` (a builtin's output
+    /// to a closed descriptor or a full disk is an error, as dash reports it).
+    static OUT_ERROR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a write to fd 1 failed since the last call; clears the mark.
+pub fn take_out_error() -> bool {
+    OUT_ERROR.with(|e| e.replace(false))
+}
+
+/// Set the mark back (a builtin running others keeps its own write error).
+pub fn set_out_error(failed: bool) {
+    OUT_ERROR.with(|e| e.set(failed));
+}
+
 pub fn write_all(fd: i32, mut buf: &[u8]) {
     while !buf.is_empty() {
         // SAFETY: `buf` is a valid readable slice of the given length.
@@ -73,6 +89,9 @@ pub fn write_all(fd: i32, mut buf: &[u8]) {
             continue;
         }
         if n <= 0 {
+            if fd == 1 {
+                set_out_error(true);
+            }
             return;
         }
         buf = &buf[n as usize..];

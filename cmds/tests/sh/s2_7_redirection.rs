@@ -161,6 +161,25 @@ const AGREE: &[&str] = &[
     "(: < nosuch) 2>/dev/null; echo sub-exited",
     "command : < nosuch 2>/dev/null || echo survived",
     "echo a > out < nosuch 2>/dev/null; cat out",
+    // 2.7.6: output of a builtin to a closed descriptor (or a full device) is a write error,
+    // status 1 (as dash)
+    "echo a >&-; echo $?",
+    "echo a >&- 2>/dev/null || echo failed",
+    "printf a >&-; echo $?",
+    "pwd >&-; echo $?",
+    "{ echo a; } >&-; echo $?",
+    "echo a > /dev/full; echo $?",
+    "set -e; echo a >&-; echo no",
+    "echo -n '' >&-; echo $?",
+    "type echo >&-; echo $?",
+    "export -p >&-; echo $?",
+    "set >&-; echo $?",
+    "umask >&-; echo $?",
+    "eval 'echo a' >&-; echo $?",
+    "f() { echo a; }; f >&-; echo $?",
+    "command echo a >&-; echo $?",
+    "false >&-; echo $?",
+    "echo a | (echo b >&-; echo $?)",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

@@ -103,9 +103,20 @@ fn flags<'a>(
 
 /// Run builtin `argv[0]`. A failing special built-in ends a non-interactive shell (XCU §2.8.1).
 pub fn run(sh: &mut Shell, argv: &[String]) -> Ex {
-    match dispatch(sh, argv) {
+    let outer = fdio::take_out_error();
+    let r = match dispatch(sh, argv) {
         Err(Flow::Fail(st)) if is_special(&argv[0]) && !sh.interactive => Err(Flow::Exit(st)),
         Err(Flow::Fail(st)) => Ok(st),
+        r => r,
+    };
+    // Output that could not be written (`echo a >&-`, a full disk) fails the builtin, as dash.
+    let failed = fdio::take_out_error();
+    fdio::set_out_error(outer);
+    match r {
+        Ok(st) if failed => {
+            err(&format!("{}: I/O error", argv[0]));
+            Ok(st | 1)
+        }
         r => r,
     }
 }
