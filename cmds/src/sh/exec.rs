@@ -13,7 +13,8 @@ pub use redir::restore;
 
 #[derive(Debug, Clone)]
 pub struct Var {
-    pub value: String,
+    /// `None`: declared by `export x` or `readonly x` without a value, still unset (as dash).
+    pub value: Option<String>,
     pub exported: bool,
     pub readonly: bool,
 }
@@ -111,7 +112,7 @@ impl Shell {
                 vars.insert(
                     k,
                     Var {
-                        value,
+                        value: Some(value),
                         exported: true,
                         readonly: false,
                     },
@@ -182,7 +183,7 @@ impl Shell {
     }
 
     pub fn get(&self, name: &str) -> Option<String> {
-        self.vars.get(name).map(|v| v.value.clone())
+        self.vars.get(name).and_then(|v| v.value.clone())
     }
 
     /// Assign `name`, ignoring a read-only variable's refusal (callers that must report it use
@@ -201,14 +202,14 @@ impl Shell {
         match self.vars.get_mut(name) {
             Some(v) if v.readonly => return Err(format!("{name}: is read only")),
             Some(v) => {
-                v.value = value;
+                v.value = Some(value);
                 v.exported |= export;
             }
             None => {
                 self.vars.insert(
                     name.to_string(),
                     Var {
-                        value,
+                        value: Some(value),
                         exported: export,
                         readonly: false,
                     },

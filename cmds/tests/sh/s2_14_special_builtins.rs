@@ -277,6 +277,20 @@ const AGREE: &[&str] = &[
     "for i in 1; do command break 0; echo st $?; done; echo $?",
     "break 0; echo $?",
     "while :; do continue -1; done; echo $?",
+    // XCU 2.14 export/readonly NAME: an unset variable stays unset, only marked (listed bare)
+    "export x; echo ${x-unset}; export -p | grep ' x'; set | grep -c '^x'; env | grep -c ^x=",
+    "readonly x; echo ${x-unset}; readonly -p | grep ' x'; x=2; echo no",
+    "export x; x=1; env | grep ^x=",
+    "x=1; unset x; export x; echo ${x-unset}",
+    "export x; echo ${#x} \"${x:-d}\" \"${x+set}\"; set -u; echo $x",
+    "export x; f() { local x=1; }; f; export -p | grep ' x'",
+    "export x; unset x; export -p | grep -c ' x'",
+    "readonly x; readonly x=1; echo $?",
+    "export x; x=2 env | grep ^x=; echo ${x-u}",
+    "export x; y=${x:=3}; env | grep ^x=",
+    "export x; : $((x=4)); env | grep ^x=",
+    "readonly x; unset x; echo $?",
+    "mkdir tmp; ln -s \"$(readlink /proc/$$/exe)\" tmp/sh; export x; tmp/sh -c 'echo ${x-unset}'",
 ];
 
 /// Differences from dash kept on purpose: (script, why).

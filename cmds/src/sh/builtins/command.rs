@@ -103,7 +103,7 @@ fn report(sh: &mut Shell, name: &str, verbose: bool) -> bool {
 /// put both back as they were.
 fn with_default_path<T>(sh: &mut Shell, f: impl FnOnce(&mut Shell) -> T) -> T {
     let var = Var {
-        value: DEFAULT_PATH.to_string(),
+        value: Some(DEFAULT_PATH.to_string()),
         exported: false,
         readonly: false,
     };
@@ -152,7 +152,8 @@ pub fn command(sh: &mut Shell, args: &[String]) -> Ex {
             .vars
             .get("PATH")
             .filter(|v| v.exported)
-            .map(|v| ("PATH".to_string(), v.value.clone()))
+            .and_then(|v| v.value.clone())
+            .map(|v| ("PATH".to_string(), v))
             .into_iter()
             .collect();
         with_default_path(c, |c| c.exec_external(&argv, &keep, &[]))

@@ -28,7 +28,7 @@ fn has_tty() -> bool {
 
 pub fn set(sh: &mut Shell, args: &[String]) -> Ex {
     if args.is_empty() {
-        print_vars(sh, "", |_| true);
+        print_vars(sh, "", |v| v.value.is_some());
         return Ok(0);
     }
     let mut i = 0;

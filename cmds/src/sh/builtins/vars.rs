@@ -25,8 +25,11 @@ pub fn print_vars(sh: &Shell, prefix: &str, pick: fn(&Var) -> bool) {
     names.sort();
     let mut text = String::new();
     for n in names {
-        if let Some(v) = sh.vars.get(n) {
-            text.push_str(&format!("{prefix}{n}={}\n", quote(&v.value)));
+        match sh.vars.get(n).map(|v| &v.value) {
+            Some(Some(value)) => text.push_str(&format!("{prefix}{n}={}\n", quote(value))),
+            // Declared without a value: `export x`, as dash lists it.
+            Some(None) => text.push_str(&format!("{prefix}{n}\n")),
+            None => {}
         }
     }
     out(&text);
@@ -40,13 +43,23 @@ fn declare(sh: &mut Shell, cmd: &str, args: &[String], mark: fn(&mut Var)) -> Ex
             err(&format!("{cmd}: {name}: bad variable name"));
             return Err(Flow::Fail(2));
         }
-        // A NAME without a value keeps its value (an unset one becomes empty).
-        let value = value.or_else(|| (!sh.vars.contains_key(name)).then(String::new));
-        if let Some(value) = value {
-            if let Err(e) = sh.try_set(name, value) {
-                err(&format!("{cmd}: {e}"));
-                return Err(Flow::Fail(2));
+        // A NAME without a value keeps its value; an unset one stays unset, only marked.
+        match value {
+            Some(value) => {
+                if let Err(e) = sh.try_set(name, value) {
+                    err(&format!("{cmd}: {e}"));
+                    return Err(Flow::Fail(2));
+                }
             }
+            None if !sh.vars.contains_key(name) => {
+                let var = Var {
+                    value: None,
+                    exported: false,
+                    readonly: false,
+                };
+                sh.vars.insert(name.to_string(), var);
+            }
+            None => {}
         }
         if let Some(v) = sh.vars.get_mut(name) {
             mark(v);

@@ -86,8 +86,10 @@ impl Shell {
             }
         };
         for (k, v) in &self.vars {
-            if v.exported && !assigns.iter().any(|(n, _)| n == k) {
-                push(k, &v.value);
+            if let (true, Some(value)) = (v.exported, &v.value) {
+                if !assigns.iter().any(|(n, _)| n == k) {
+                    push(k, value);
+                }
             }
         }
         for (k, v) in assigns {
