@@ -59,6 +59,8 @@ pub struct Shell {
     /// `hash`: command name to the path found for it (cleared when PATH changes).
     pub hashed: HashMap<String, String>,
     pub interactive: bool,
+    /// Commands come from standard input (`sh -s`, or no file and no `-c`): `s` in `$-`.
+    pub from_stdin: bool,
     /// The shell ignores SIGINT/SIGQUIT itself; children must get them back.
     pub owns_sigint: bool,
     pub in_child: bool,
@@ -142,6 +144,7 @@ impl Shell {
             aliases: HashMap::new(),
             hashed: HashMap::new(),
             interactive: false,
+            from_stdin: false,
             owns_sigint: false,
             in_child: false,
             cond: 0,

@@ -5,8 +5,9 @@ use super::super::{glob, options};
 use super::{Ctx, Dq, Fields};
 
 /// The letters of `$-` in the order dash shows them (its option table read backwards), so
-/// that scripts comparing `$-` see the same text; `i` stands for the interactive shell.
-const DASH_ORDER: &str = "ubaCvxnmife";
+/// that scripts comparing `$-` see the same text; `i` stands for the interactive shell, `s`
+/// for commands read from standard input.
+const DASH_ORDER: &str = "ubaCvxsnmife";
 
 pub(super) fn is_special(c: char) -> bool {
     matches!(c, '@' | '*' | '#' | '?' | '$' | '!' | '-' | '0')
@@ -24,6 +25,7 @@ impl Shell {
         for c in DASH_ORDER.chars() {
             let on = match c {
                 'i' => self.interactive,
+                's' => self.from_stdin,
                 _ => options::by_letter(c).is_some_and(|opt| *(opt.flag)(self)),
             };
             if on {
@@ -272,5 +274,8 @@ mod tests {
         sh.allexport = true;
         sh.noclobber = true;
         assert_eq!(sh.option_letters(), "uaCfe");
+        sh.from_stdin = true;
+        sh.xtrace = true;
+        assert_eq!(sh.option_letters(), "uaCxsfe");
     }
 }

@@ -433,6 +433,7 @@ pub fn run(args: Vec<OsString>) -> AppletResult {
     let stdin_tty = nix::unistd::isatty(std::io::stdin()).unwrap_or(false);
     let stderr_tty = nix::unistd::isatty(std::io::stderr()).unwrap_or(false);
     let from_stdin = o.command.is_none() && o.file.is_none();
+    sh.from_stdin = from_stdin;
     sh.interactive = from_stdin && (o.interactive || (stdin_tty && stderr_tty));
     // Job control is on by default in an interactive shell on a terminal (`set +m` or
     // `sh +m` turn it off).

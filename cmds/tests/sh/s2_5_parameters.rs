@@ -207,7 +207,23 @@ const AGREE: &[&str] = &[
 /// Differences from dash kept on purpose: (script, why).
 const DIFFER: &[(&str, &str)] = &[];
 
+/// Scripts read from standard input (`sh -s p1 'p 2'`).
+const AGREE_STDIN: &[&str] = &[
+    // XCU 2.5.2: `$-` shows `s` when commands come from standard input
+    "echo $-",
+    "set -x; echo $- 2>/dev/null",
+    "set -vu; echo $- 2>/dev/null",
+    "set -f; echo $-",
+    "echo $# \"$2\"",
+    "echo $(echo $-)",
+];
+
 #[test]
 fn agrees_with_dash() {
     section("2.5 Parameters and Variables", Via::Arg, AGREE, DIFFER);
+}
+
+#[test]
+fn agrees_with_dash_from_stdin() {
+    section("2.5 Parameters and Variables (stdin)", Via::Stdin, AGREE_STDIN, &[]);
 }
