@@ -166,7 +166,11 @@ impl Shell {
             v.exported = ifs_exported;
         }
         sh.set("OPTIND", "1".into());
-        let ps1 = if nix::unistd::geteuid().is_root() { "# " } else { "$ " };
+        let ps1 = if nix::unistd::geteuid().is_root() {
+            "# "
+        } else {
+            "$ "
+        };
         for (name, default) in [("PS1", ps1), ("PS2", "> "), ("PS4", "+ ")] {
             if sh.get(name).is_none() {
                 sh.set(name, default.into());
@@ -507,9 +511,7 @@ impl Shell {
             match self.redirect(&s.redirs, true) {
                 Ok(saved) => saved,
                 // XCU §2.8.1: a redirection error on a special builtin ends the shell.
-                Err(Flow::Fail(st)) if name.is_some() && keep => {
-                    return Err(self.special_fail(st))
-                }
+                Err(Flow::Fail(st)) if name.is_some() && keep => return Err(self.special_fail(st)),
                 Err(Flow::Fail(st)) => return Ok(st),
                 Err(e) => return Err(e),
             }

@@ -225,5 +225,10 @@ fn agrees_with_dash() {
 
 #[test]
 fn agrees_with_dash_from_stdin() {
-    section("2.5 Parameters and Variables (stdin)", Via::Stdin, AGREE_STDIN, &[]);
+    section(
+        "2.5 Parameters and Variables (stdin)",
+        Via::Stdin,
+        AGREE_STDIN,
+        &[],
+    );
 }
