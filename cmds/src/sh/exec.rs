@@ -597,14 +597,10 @@ impl Shell {
             self.restore_vars(std::mem::take(&mut old));
         }
         if self.xtrace {
-            let mut line = String::from("+");
-            for (n, v) in &assigns {
-                line.push_str(&format!(" {n}={v}"));
-            }
-            for a in &argv {
-                line.push(' ');
-                line.push_str(a);
-            }
+            let mut words: Vec<String> = assigns.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            words.extend(argv.iter().cloned());
+            let mut line = self.trace_prefix();
+            line.push_str(&words.join(" "));
             line.push('\n');
             if let Some(fd) = trace_fd {
                 fdio::write_all(fd, line.as_bytes());
@@ -662,6 +658,21 @@ impl Shell {
             Some(pid) => Ok(self.wait_fg(pid)),
             None => Ok(2),
         }
+    }
+
+    /// `set -x`: PS4 with its parameters expanded (as in double quotes), none if unset.
+    fn trace_prefix(&mut self) -> String {
+        let Some(ps4) = self.get("PS4") else {
+            return String::new();
+        };
+        let st = (self.status, self.subst_status);
+        let quoted = format!("\"{}\"", ps4.replace('"', "\\\""));
+        // Not traced itself: a `$(…)` in PS4 would trace its commands with PS4 again.
+        self.xtrace = false;
+        let r = self.expand_single(&quoted).unwrap_or(ps4);
+        self.xtrace = true;
+        (self.status, self.subst_status) = st;
+        r
     }
 
     /// Put back variables saved before temporary assignments, last saved first.

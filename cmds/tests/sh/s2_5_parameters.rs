@@ -93,6 +93,14 @@ const AGREE: &[&str] = &[
     r#"set | grep -E '^(IFS|OPTIND|PS[124])='"#,
     r#"env | grep -cE '^(IFS|OPTIND|PS[124])='"#,
     r#"mkdir tmp; ln -s "$(readlink /proc/$$/exe)" tmp/sh; IFS=: OPTIND=5 PS2=x tmp/sh -c 'printf "[%s]" "$IFS" $OPTIND "$PS2"; env | grep -E "^(IFS|OPTIND)=" | sort | od -An -c'"#,
+    // XCU 2.5.3 PS4: the `set -x` prefix, parameters expanded; none when unset
+    r"{ PS4='>> '; set -x; echo a; } 2>&1",
+    r"{ unset PS4; set -x; echo a; } 2>&1",
+    r"{ x=5; PS4='[$x] '; set -x; echo a; } 2>&1",
+    r"{ PS4=''; set -x; x=1 echo a; } 2>&1",
+    r"{ PS4='+$? '; set -x; false; true; } 2>&1",
+    r#"{ PS4='"q" '; set -x; echo; } 2>&1"#,
+    r"{ set -x; for i in 1; do echo $i; done; case a in a) :;; esac; [ 1 ]; } 2>&1",
     // XCU set -u
     r"set -u; echo ${u-def}; echo ${u:-def2}; echo ok",
     r"set -u; echo ${u+alt}x; echo ok",
