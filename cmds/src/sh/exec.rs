@@ -504,10 +504,9 @@ impl Shell {
         let keep = name.as_deref().is_none_or(builtins::is_special);
         let external = func.is_none() && !name.as_deref().is_none_or(builtins::is_builtin);
         // XCU §2.9.1: redirections are performed before the assignments are expanded, so
-        // `x=$(cmd 2>&1) 2>/dev/null` has the redirection in effect for `cmd`. (A command
-        // run from PATH has them done in its child, after.)
-        let in_shell = !external && name.as_deref() != Some("exec");
-        let saved = if in_shell {
+        // `x=$(cmd 2>&1) 2>/dev/null` has the redirection in effect for `cmd`. A command run
+        // from PATH inherits them (the saved copies are close-on-exec); `exec` keeps its own.
+        let saved = if name.as_deref() != Some("exec") {
             match self.redirect(&s.redirs, true) {
                 Ok(saved) => saved,
                 // XCU §2.8.1: a redirection error on a special builtin ends the shell.
@@ -552,7 +551,7 @@ impl Shell {
         Ok(argv)
     }
 
-    /// The rest of a simple command, its redirections done (unless it runs from PATH):
+    /// The rest of a simple command, its redirections done (unless it is `exec`):
     /// assignments, then the command.
     fn simple_assigned(
         &mut self,
@@ -649,7 +648,7 @@ impl Shell {
                 // Only ever in the process about to exec.
                 sh.set("PATH", p);
             }
-            sh.exec_external(&argv, &assigns, &s.redirs)
+            sh.exec_external(&argv, &assigns, &[])
         };
         if nofork {
             return Ok(run(self));
