@@ -270,6 +270,12 @@ const AGREE: &[&str] = &[
     "trap '(exit 4)' EXIT; exit 1",
     "f() { exit 8; }; trap f EXIT; echo x",
     "x=$(trap 'exit 3' EXIT; echo a); echo $? $x",
+    "trap 'set -e; false; echo no' EXIT; exit 3",
+    "trap 'exit $(($?+1))' EXIT; exit 3",
+    "trap 'exit 5' EXIT; x=${u?bad}",
+    "trap 'trap - EXIT; exit 9' EXIT; exit 1",
+    "{ trap 'exit 4' EXIT; exit 2; } | cat; echo $?",
+    "f() { trap 'exit 6' EXIT; return 1; }; f; echo $?",
     // XCU 2.14 break/continue: N must be a positive decimal; else an error that ends the shell
     "for i in 1; do break -1; done; echo $?",
     "for i in 1; do continue 0; done; echo $?",
