@@ -56,6 +56,9 @@ pub struct Shell {
     pub notify: bool,
     /// `alias` definitions: name to replacement text.
     pub aliases: HashMap<String, String>,
+    /// The aliases as they were when the running command was parsed: dash parses `$(…)`
+    /// with the command around it, so those are the ones its commands see.
+    pub parsed_aliases: HashMap<String, String>,
     /// `hash`: command name to the path found for it (cleared when PATH changes).
     pub hashed: HashMap<String, String>,
     pub interactive: bool,
@@ -142,6 +145,7 @@ impl Shell {
             ignoreeof: false,
             notify: false,
             aliases: HashMap::new(),
+            parsed_aliases: HashMap::new(),
             hashed: HashMap::new(),
             interactive: false,
             from_stdin: false,
@@ -737,19 +741,26 @@ impl Shell {
         let src: Vec<char> = text.chars().collect();
         let mut p = parser::Parser::new(&src, 0, 1);
         p.set_complete_input(true);
+        let outer = self.parsed_aliases.clone();
         let mut st = 0;
-        loop {
+        let r = loop {
             // Aliases defined by one command apply from the next one on (XCU §2.3.1).
             p.set_aliases(self.aliases.clone());
+            self.parsed_aliases = self.aliases.clone();
             match p.complete_command() {
-                Ok(Some(cmd)) => st = self.exec(&cmd)?,
-                Ok(None) => return Ok(st),
+                Ok(Some(cmd)) => match self.exec(&cmd) {
+                    Ok(s) => st = s,
+                    Err(e) => break Err(e),
+                },
+                Ok(None) => break Ok(st),
                 Err(e) => {
                     err(&e.to_string());
-                    return Err(self.special_fail(2));
+                    break Err(self.special_fail(2));
                 }
             }
-        }
+        };
+        self.parsed_aliases = outer;
+        r
     }
 }
 

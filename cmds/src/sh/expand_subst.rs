@@ -167,7 +167,7 @@ impl Shell {
         let pid = self.fork_child(false, |sh| {
             fdio::close(r);
             fdio::move_to(w, 1);
-            let r: Ex = match parser::parse_all_with(cmd, &sh.aliases) {
+            let r: Ex = match parser::parse_all_with(cmd, &sh.parsed_aliases) {
                 Ok(cmds) if cmds.len() == 1 => Ok(sh.child_run(&cmds[0])),
                 Ok(cmds) => {
                     let mut st = Ok(0);

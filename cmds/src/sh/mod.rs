@@ -336,6 +336,7 @@ fn main_loop(sh: &mut Shell, input: &mut Input) -> i32 {
         let (parsed, end, end_line) = {
             let mut p = Parser::new(&buf, pos, line);
             p.set_aliases(sh.aliases.clone());
+            sh.parsed_aliases = sh.aliases.clone();
             p.set_complete_input(whole || at_eof);
             let r = p.complete_command();
             (r, p.pos, p.line)

@@ -117,6 +117,15 @@ const AGREE: &[&str] = &[
     "alias e='echo x'\necho \"$(e y)\"",
     "alias e=echo\necho $(e a; e b)",
     "alias e='echo '; alias w=word\necho $(e w)",
+    // 2.3.1: `$(…)` is parsed with the command around it, so it sees the aliases of then
+    "alias e=echo; echo $(e hi) 2>/dev/null; echo $?",
+    "alias e=echo\nf() { echo $(e hi); }; unalias e; f",
+    "f() { echo $(e hi); }\nalias e=echo; f 2>/dev/null",
+    "alias e=echo\neval 'unalias e; echo $(e x)' 2>/dev/null",
+    "eval 'alias e=echo\necho $(e x)'",
+    "alias e=echo\necho $(echo $(e nested))",
+    "alias e=echo\n(echo $(e sub))",
+    "echo 'echo $(e dot)' > s.sh; alias e=echo\n. ./s.sh",
 ];
 
 /// Differences from dash kept on purpose: (script, why).
