@@ -3,6 +3,7 @@
 //! function, special builtin, builtin, tracked alias, path; and rbox's applets.
 
 use super::super::exec::{err, Ex, Flow, Found, Shell, Var};
+use super::super::fdio;
 use super::{dispatch, is_builtin, is_keyword, is_special, out, quote};
 
 /// The PATH of `command -p`: where the standard utilities are (getconf PATH on Debian).
@@ -137,8 +138,19 @@ pub fn command(sh: &mut Shell, args: &[String]) -> Ex {
     if is_builtin(name) {
         // `command` takes away a special built-in's power to end the shell (XCU §2.14),
         // also for the errors of what `command eval` or `command .` runs.
-        return match dispatch(sh, rest) {
+        let outer = fdio::take_out_error();
+        let r = match dispatch(sh, rest) {
             Err(Flow::Fail(st) | Flow::Abort(st)) => Ok(st),
+            r => r,
+        };
+        // A write error is the builtin's own (`command echo a >&-`: "echo: I/O error").
+        let failed = fdio::take_out_error();
+        fdio::set_out_error(outer);
+        return match r {
+            Ok(st) if failed => {
+                err(&format!("{name}: I/O error"));
+                Ok(st | 1)
+            }
             r => r,
         };
     }
