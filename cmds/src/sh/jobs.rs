@@ -144,13 +144,7 @@ impl Shell {
         // Keyboard signals that reach the new group before the child has put back their
         // default actions must not be lost to the ignoring it inherited: blocked signals are
         // kept pending on Linux even while ignored, and the child unblocks them.
-        let keyboard = SigSet::from_iter([
-            Signal::SIGINT,
-            Signal::SIGQUIT,
-            Signal::SIGTSTP,
-            Signal::SIGTTIN,
-            Signal::SIGTTOU,
-        ]);
+        let keyboard = SigSet::from_iter(signals::KEYBOARD);
         let mut old_mask = SigSet::empty();
         if jc {
             let _ =

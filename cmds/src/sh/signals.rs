@@ -7,17 +7,21 @@ use nix::sys::signal::{self, SigHandler, SigSet, SigmaskHow, Signal};
 
 use super::exec::{Flow, Shell};
 
+/// The signals the terminal sends (Ctrl-C, Ctrl-\\, Ctrl-Z) or that stop a background job
+/// touching it: an interactive shell ignores them, its children get them back.
+pub const KEYBOARD: [Signal; 5] = [
+    Signal::SIGINT,
+    Signal::SIGQUIT,
+    Signal::SIGTSTP,
+    Signal::SIGTTIN,
+    Signal::SIGTTOU,
+];
+
 /// What a child must not inherit from the shell: an ignored SIGINT/SIGQUIT (when the shell set
 /// it), and a blocked signal mask.
 pub fn reset_signals(owns_sigint: bool) {
     if owns_sigint {
-        for s in [
-            Signal::SIGINT,
-            Signal::SIGQUIT,
-            Signal::SIGTSTP,
-            Signal::SIGTTIN,
-            Signal::SIGTTOU,
-        ] {
+        for s in KEYBOARD {
             // SAFETY: SIG_DFL installs no handler code.
             let _ = unsafe { signal::signal(s, SigHandler::SigDfl) };
         }
@@ -123,13 +127,7 @@ pub fn signal_name(sig: i32) -> String {
 
 /// Interactive shells survive Ctrl-C and Ctrl-\ (they go to the foreground command).
 pub fn ignore_interactive_signals() {
-    for s in [
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-        Signal::SIGTSTP,
-        Signal::SIGTTIN,
-        Signal::SIGTTOU,
-    ] {
+    for s in KEYBOARD {
         // SAFETY: SIG_IGN installs no handler code.
         let _ = unsafe { signal::signal(s, SigHandler::SigIgn) };
     }
