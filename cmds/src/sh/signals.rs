@@ -7,7 +7,7 @@ use nix::sys::signal::{self, SigHandler, SigSet, SigmaskHow, Signal};
 
 use super::exec::{Flow, Shell};
 
-/// The signals the terminal sends (Ctrl-C, Ctrl-\\, Ctrl-Z) or that stop a background job
+/// The signals the terminal sends (Ctrl-C, Ctrl-\, Ctrl-Z) or that stop a background job
 /// touching it: an interactive shell ignores them, its children get them back.
 pub const KEYBOARD: [Signal; 5] = [
     Signal::SIGINT,
