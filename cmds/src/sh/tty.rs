@@ -78,6 +78,16 @@ impl Tty {
         }
         let orig_pgid = nix::unistd::getpgrp().as_raw();
         let pid = std::process::id() as i32;
+        // Taking the terminal for a new group is done from outside the foreground group: with
+        // SIGTTOU at its default the kernel would stop us (tcsetpgrp(3)). The interactive shell
+        // ignores it from here on anyway.
+        // SAFETY: SIG_IGN installs no handler code.
+        let _ = unsafe {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGTTOU,
+                nix::sys::signal::SigHandler::SigIgn,
+            )
+        };
         // A session leader is already its group's leader (and may not call setpgid).
         let _ = nix::unistd::setpgid(nix::unistd::Pid::from_raw(0), nix::unistd::Pid::from_raw(0));
         let pgid = nix::unistd::getpgrp().as_raw();
