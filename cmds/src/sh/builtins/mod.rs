@@ -72,13 +72,9 @@ fn number_arg(name: &str, arg: Option<&String>, default: i32) -> Result<i32, Flo
     }
 }
 
-/// The options of a builtin that takes single-letter flags, up to `--` or the first operand:
-/// (letters, operands). An unknown letter is "Illegal option" (status 2, as dash).
-fn flags<'a>(
-    name: &str,
-    args: &'a [String],
-    allowed: &str,
-) -> Result<(String, &'a [String]), Flow> {
+/// Single-letter flags up to `--` or the first operand: (letters, operands), or the first
+/// letter not in `allowed`.
+pub fn scan_flags<'a>(args: &'a [String], allowed: &str) -> Result<(String, &'a [String]), char> {
     let mut letters = String::new();
     let mut i = 0;
     while let Some(a) = args.get(i) {
@@ -91,14 +87,26 @@ fn flags<'a>(
         }
         for c in a[1..].chars() {
             if !allowed.contains(c) {
-                err(&format!("{name}: Illegal option -{c}"));
-                return Err(Flow::Fail(2));
+                return Err(c);
             }
             letters.push(c);
         }
         i += 1;
     }
     Ok((letters, &args[i..]))
+}
+
+/// The options of a builtin that takes single-letter flags, up to `--` or the first operand:
+/// (letters, operands). An unknown letter is "Illegal option" (status 2, as dash).
+fn flags<'a>(
+    name: &str,
+    args: &'a [String],
+    allowed: &str,
+) -> Result<(String, &'a [String]), Flow> {
+    scan_flags(args, allowed).map_err(|c| {
+        err(&format!("{name}: Illegal option -{c}"));
+        Flow::Fail(2)
+    })
 }
 
 /// Run builtin `argv[0]`. A failing special built-in ends a non-interactive shell (XCU §2.8.1).

@@ -106,27 +106,21 @@ fn parse(args: &[String]) -> Result<Request, String> {
         soft: false,
         value: None,
     };
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        if a == "--" {
-            i += 1;
-            break;
+    let allowed: String = "HSa"
+        .chars()
+        .chain(LIMITS.iter().map(|l| l.letter))
+        .collect();
+    let (letters, operands) =
+        super::scan_flags(args, &allowed).map_err(|c| format!("Illegal option -{c}"))?;
+    for c in letters.chars() {
+        match c {
+            'H' => r.hard = true,
+            'S' => r.soft = true,
+            'a' => r.letter = None,
+            c => r.letter = Some(c),
         }
-        if a.len() < 2 || !a.starts_with('-') {
-            break;
-        }
-        for c in a[1..].chars() {
-            match c {
-                'H' => r.hard = true,
-                'S' => r.soft = true,
-                'a' => r.letter = None,
-                c if LIMITS.iter().any(|l| l.letter == c) => r.letter = Some(c),
-                c => return Err(format!("Illegal option -{c}")),
-            }
-        }
-        i += 1;
     }
-    r.value = args.get(i).cloned();
+    r.value = operands.first().cloned();
     Ok(r)
 }
 
