@@ -12,7 +12,7 @@
 #          bookworm-backports) with libarchive, and the nginx image fixture
 #          (tests/fixtures/nginx-image.sh build: debootstrap, umoci, skopeo, docker-registry;
 #          cached in .cache/fixtures)
-#   tools  the reference tools the applet tests compare rbox with: GNU grep/sed/tar/gzip/
+#   tools  the reference tools the applet tests compare rbox with: dash (sh), GNU grep/sed/tar/gzip/
 #          findutils/coreutils (essential in Debian), original-awk and mawk, busybox-static,
 #          bsdextrautils (hexdump), xxd, binutils (strings), cpio, xz-utils, zstd, procps,
 #          psmisc (killall), debianutils (which), sysvinit-utils (pidof), util-linux (setpriv)
@@ -181,7 +181,7 @@ setup_disk() {
 }
 
 setup_tools() {
-    install_packages grep sed tar gzip findutils coreutils original-awk mawk busybox-static \
+    install_packages dash grep sed tar gzip findutils coreutils original-awk mawk busybox-static \
         bsdextrautils xxd binutils cpio xz-utils zstd procps psmisc debianutils sysvinit-utils util-linux
 }
 
